@@ -1,0 +1,45 @@
+//! The secondary indexes the schema declares, beyond primary keys and the `unique` columns
+//! of the entities: what SeaORM's entity attributes cannot say (composite and partial
+//! indexes). The schema check test compares these with the migrated database.
+
+/// One secondary index.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexDef {
+    /// Index name.
+    pub name: &'static str,
+    /// Table it belongs to.
+    pub table: &'static str,
+    /// Indexed columns, in order.
+    pub columns: &'static [&'static str],
+    /// Predicate of a partial index, as SQL valid on PostgreSQL and SQLite.
+    pub predicate: Option<&'static str>,
+}
+
+const fn index(name: &'static str, table: &'static str, columns: &'static [&'static str]) -> IndexDef {
+    IndexDef { name, table, columns, predicate: None }
+}
+
+/// Every secondary index: the seed's, one per foreign key not led by a unique or primary
+/// key, and those the list queries need.
+pub const INDEXES: &[IndexDef] = &[
+    index("users_created_at_idx", "users", &["created_at"]),
+    index("users_role_idx", "users", &["role"]),
+    index("todos_user_id_idx", "todos", &["user_id"]),
+    index("todos_completed_idx", "todos", &["completed"]),
+    index("todos_priority_idx", "todos", &["priority"]),
+    index("todos_created_at_idx", "todos", &["created_at"]),
+    index("todos_user_completed_created_idx", "todos", &["user_id", "completed", "created_at"]),
+    IndexDef {
+        name: "todos_incomplete_idx",
+        table: "todos",
+        columns: &["user_id", "created_at"],
+        predicate: Some("completed = false AND deleted_at IS NULL"),
+    },
+    index("todo_tags_tag_id_idx", "todo_tags", &["tag_id"]),
+    index("todo_history_todo_id_idx", "todo_history", &["todo_id", "id"]),
+    index("todo_history_actor_id_idx", "todo_history", &["actor_id"]),
+    index("todo_history_from_user_id_idx", "todo_history", &["from_user_id"]),
+    index("todo_history_to_user_id_idx", "todo_history", &["to_user_id"]),
+    index("sessions_user_id_idx", "sessions", &["user_id"]),
+    index("sessions_expires_at_idx", "sessions", &["expires_at"]),
+];

@@ -1,0 +1,16 @@
+//! Schema migrations of the todo server, in order. A migration is never edited once it has
+//! been released: change the schema with a new one, and give every one a working `down()`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_tables;
+
+/// The ordered list of migrations; `api` runs the pending ones at start.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_tables::Migration)]
+    }
+}
