@@ -1,1 +1,32 @@
-//! placeholder
+//! The todo GraphQL server as a library: `main.rs` only parses the command line, so tests
+//! start exactly what the binary starts.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod service;
+pub mod state;
+pub mod telemetry;
+
+pub use config::{Cli, Command, Config};
+pub use error::{Error, Result};
+pub use state::AppState;
+
+/// Runs the server until SIGINT or SIGTERM, then lets requests finish and closes the pool.
+pub async fn run(config: Config) -> Result<()> {
+    if config.database_url == config::DEFAULT_DATABASE_URL {
+        tracing::info!("DATABASE_URL not set: using the embedded SQLite file ./todo.db");
+    }
+    let state = AppState::new(&config).await?;
+    let db = state.db.clone();
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|err| Error::Internal(format!("cannot listen on {}: {err}", config.listen)))?;
+    tracing::info!("listening on http://{} (GraphiQL at /)", config.listen);
+    http::serve(listener, state, http::shutdown_signal()).await?;
+    db.close().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -15,8 +15,17 @@ pub struct IndexDef {
     pub predicate: Option<&'static str>,
 }
 
-const fn index(name: &'static str, table: &'static str, columns: &'static [&'static str]) -> IndexDef {
-    IndexDef { name, table, columns, predicate: None }
+const fn index(
+    name: &'static str,
+    table: &'static str,
+    columns: &'static [&'static str],
+) -> IndexDef {
+    IndexDef {
+        name,
+        table,
+        columns,
+        predicate: None,
+    }
 }
 
 /// Every secondary index: the seed's, one per foreign key not led by a unique or primary
@@ -28,7 +37,11 @@ pub const INDEXES: &[IndexDef] = &[
     index("todos_completed_idx", "todos", &["completed"]),
     index("todos_priority_idx", "todos", &["priority"]),
     index("todos_created_at_idx", "todos", &["created_at"]),
-    index("todos_user_completed_created_idx", "todos", &["user_id", "completed", "created_at"]),
+    index(
+        "todos_user_completed_created_idx",
+        "todos",
+        &["user_id", "completed", "created_at"],
+    ),
     IndexDef {
         name: "todos_incomplete_idx",
         table: "todos",
@@ -36,10 +49,22 @@ pub const INDEXES: &[IndexDef] = &[
         predicate: Some("completed = false AND deleted_at IS NULL"),
     },
     index("todo_tags_tag_id_idx", "todo_tags", &["tag_id"]),
-    index("todo_history_todo_id_idx", "todo_history", &["todo_id", "id"]),
+    index(
+        "todo_history_todo_id_idx",
+        "todo_history",
+        &["todo_id", "id"],
+    ),
     index("todo_history_actor_id_idx", "todo_history", &["actor_id"]),
-    index("todo_history_from_user_id_idx", "todo_history", &["from_user_id"]),
-    index("todo_history_to_user_id_idx", "todo_history", &["to_user_id"]),
+    index(
+        "todo_history_from_user_id_idx",
+        "todo_history",
+        &["from_user_id"],
+    ),
+    index(
+        "todo_history_to_user_id_idx",
+        "todo_history",
+        &["to_user_id"],
+    ),
     index("sessions_user_id_idx", "sessions", &["user_id"]),
     index("sessions_expires_at_idx", "sessions", &["expires_at"]),
 ];

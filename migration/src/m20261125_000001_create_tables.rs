@@ -189,10 +189,7 @@ fn users() -> TableCreateStatement {
         .col(timestamp_with_time_zone_null("last_login_at"))
         .col(created_at())
         .col(updated_at())
-        .check((
-            "username_length",
-            Expr::cust("length(username) >= 3"),
-        ))
+        .check(("username_length", Expr::cust("length(username) >= 3")))
         .check(("users_role_check", Expr::cust("role IN ('user', 'admin')")))
         .to_owned()
 }
@@ -205,10 +202,7 @@ fn todos(backend: DbBackend) -> TableCreateStatement {
         .col(integer("user_id"))
         .col(text("title"))
         .col(text_null("description"))
-        .col(
-            enumeration("priority", "priority", PRIORITIES)
-                .default("medium"),
-        )
+        .col(enumeration("priority", "priority", PRIORITIES).default("medium"))
         .col(boolean("completed").default(false))
         .col(timestamp_with_time_zone_null("due_date"))
         .col(timestamp_with_time_zone_null("completed_at"))
@@ -216,7 +210,12 @@ fn todos(backend: DbBackend) -> TableCreateStatement {
         .col(updated_at())
         .col(integer("version").default(1))
         .col(timestamp_with_time_zone_null("deleted_at"))
-        .foreign_key(&mut references("todos", "user_id", "users", ForeignKeyAction::Cascade));
+        .foreign_key(&mut references(
+            "todos",
+            "user_id",
+            "users",
+            ForeignKeyAction::Cascade,
+        ));
     if backend == DbBackend::Sqlite {
         // PostgreSQL enforces the values through the enum type; SQLite needs a CHECK.
         table.check((
@@ -249,8 +248,18 @@ fn todo_tags() -> TableCreateStatement {
                 .col("todo_id")
                 .col("tag_id"),
         )
-        .foreign_key(&mut references("todo_tags", "todo_id", "todos", ForeignKeyAction::Cascade))
-        .foreign_key(&mut references("todo_tags", "tag_id", "tags", ForeignKeyAction::Cascade))
+        .foreign_key(&mut references(
+            "todo_tags",
+            "todo_id",
+            "todos",
+            ForeignKeyAction::Cascade,
+        ))
+        .foreign_key(&mut references(
+            "todo_tags",
+            "tag_id",
+            "tags",
+            ForeignKeyAction::Cascade,
+        ))
         .to_owned()
 }
 
@@ -261,10 +270,9 @@ fn user_preferences() -> TableCreateStatement {
         // Unique: one row per user; its index also serves the foreign key.
         .col(integer_uniq("user_id"))
         .col(text("theme").default("system"))
-        .col(
-            json_binary("notifications")
-                .default(Expr::cust(r#"'{"email":true,"push":true,"frequency":"instant"}'"#)),
-        )
+        .col(json_binary("notifications").default(Expr::cust(
+            r#"'{"email":true,"push":true,"frequency":"instant"}'"#,
+        )))
         .col(json_binary("layout").default(Expr::cust(r#"'{"sidebar":true,"compact":false}'"#)))
         .foreign_key(&mut references(
             "user_preferences",
@@ -289,16 +297,31 @@ fn todo_history() -> TableCreateStatement {
         .col(integer_null("from_user_id"))
         .col(integer_null("to_user_id"))
         .col(created_at())
-        .foreign_key(&mut references("todo_history", "todo_id", "todos", ForeignKeyAction::Cascade))
+        .foreign_key(&mut references(
+            "todo_history",
+            "todo_id",
+            "todos",
+            ForeignKeyAction::Cascade,
+        ))
         // A deleted user's name disappears from other users' audit trails; the entries stay.
-        .foreign_key(&mut references("todo_history", "actor_id", "users", ForeignKeyAction::SetNull))
+        .foreign_key(&mut references(
+            "todo_history",
+            "actor_id",
+            "users",
+            ForeignKeyAction::SetNull,
+        ))
         .foreign_key(&mut references(
             "todo_history",
             "from_user_id",
             "users",
             ForeignKeyAction::SetNull,
         ))
-        .foreign_key(&mut references("todo_history", "to_user_id", "users", ForeignKeyAction::SetNull))
+        .foreign_key(&mut references(
+            "todo_history",
+            "to_user_id",
+            "users",
+            ForeignKeyAction::SetNull,
+        ))
         .to_owned()
 }
 
@@ -311,6 +334,11 @@ fn sessions() -> TableCreateStatement {
         .col(created_at())
         .col(timestamp_with_time_zone("expires_at"))
         .col(timestamp_with_time_zone("last_used_at").default(Expr::current_timestamp()))
-        .foreign_key(&mut references("sessions", "user_id", "users", ForeignKeyAction::Cascade))
+        .foreign_key(&mut references(
+            "sessions",
+            "user_id",
+            "users",
+            ForeignKeyAction::Cascade,
+        ))
         .to_owned()
 }

@@ -1,0 +1,155 @@
+//! The server's configuration: one typed struct, read once from flags and environment
+//! variables, then passed down. `api --help` documents every field.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand};
+
+/// The embedded SQLite file used when DATABASE_URL is not set, so that a fresh checkout runs
+/// with no database server. `mode=rwc` creates the file.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db?mode=rwc";
+
+/// The `api` command line.
+#[derive(Debug, Parser)]
+#[command(name = "api", version, about = "GraphQL server for todo applications")]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server settings (also accepted before the subcommand).
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// The subcommands of `api`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (the default).
+    Serve,
+    /// Print the GraphQL schema (SDL) to stdout; `schema.graphql` at the repository root is
+    /// its output. Needs no database.
+    ExportSchema {
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Everything the server can be told. Each field has a flag and an environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database to use: `postgres://user:pass@host/db` or `sqlite://path?mode=rwc`.
+    /// Default: the SQLite file `todo.db` in the working directory.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "LISTEN_ADDR",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// Do not run pending migrations at start.
+    #[arg(long, env = "NO_MIGRATE", global = true)]
+    pub no_migrate: bool,
+
+    /// Connection pool settings.
+    #[command(flatten)]
+    pub pool: PoolConfig,
+
+    /// Authentication settings.
+    #[command(flatten)]
+    pub auth: AuthConfig,
+}
+
+/// Settings of the database connection pool.
+#[derive(Debug, Clone, Args)]
+pub struct PoolConfig {
+    /// Most connections the pool opens.
+    #[arg(
+        long = "db-max-connections",
+        env = "DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub max_connections: u32,
+
+    /// Connections the pool keeps open even when idle.
+    #[arg(
+        long = "db-min-connections",
+        env = "DB_MIN_CONNECTIONS",
+        default_value_t = 1,
+        global = true
+    )]
+    pub min_connections: u32,
+
+    /// Seconds a request waits for a free connection before failing.
+    #[arg(
+        long = "db-acquire-timeout",
+        env = "DB_ACQUIRE_TIMEOUT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub acquire_timeout_secs: u64,
+
+    /// Seconds an idle connection above the minimum stays open.
+    #[arg(
+        long = "db-idle-timeout",
+        env = "DB_IDLE_TIMEOUT",
+        default_value_t = 600,
+        global = true
+    )]
+    pub idle_timeout_secs: u64,
+
+    /// Check a connection with a round trip before handing it out (the seed's pool_pre_ping).
+    #[arg(
+        long = "db-test-before-acquire",
+        env = "DB_TEST_BEFORE_ACQUIRE",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub test_before_acquire: bool,
+}
+
+impl PoolConfig {
+    /// The acquire timeout as a duration.
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_secs(self.acquire_timeout_secs)
+    }
+
+    /// The idle timeout as a duration.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+}
+
+/// Settings of sign-up, log-in and sessions.
+#[derive(Debug, Clone, Args)]
+pub struct AuthConfig {
+    /// Days a session token stays valid after log-in.
+    #[arg(long, env = "SESSION_TTL_DAYS", default_value_t = 30, global = true)]
+    pub session_ttl_days: u32,
+}
+
+impl AuthConfig {
+    /// The session lifetime.
+    pub fn session_ttl(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.session_ttl_days))
+    }
+}
+
+impl Config {
+    /// The configuration from the environment and defaults alone (no flags); tests start
+    /// from it and set what they need.
+    pub fn defaults() -> Self {
+        // Parsing an empty command line cannot fail: every field has a default.
+        match Cli::try_parse_from(["api"]) {
+            Ok(cli) => cli.config,
+            Err(err) => unreachable!("defaults must parse: {err}"),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Opening the database: the connection pool, SQLite's settings, and migrations at start.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+use crate::{config::Config, error::Result};
+
+/// How long a SQLite writer waits for another's lock before giving up with "busy".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens the pool described by `config`.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
+    let pool = &config.pool;
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(pool.max_connections)
+        .min_connections(pool.min_connections)
+        .acquire_timeout(pool.acquire_timeout())
+        .idle_timeout(pool.idle_timeout())
+        .test_before_acquire(pool.test_before_acquire)
+        // sqlx logs each statement at info under the `sqlx` target, which the default filter
+        // hides; RUST_LOG=sqlx=info shows them.
+        .sqlx_logging(true)
+        // WAL lets readers work while one writer writes; foreign keys are off by default in
+        // SQLite and the schema relies on them for cascades.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    Ok(Database::connect(options).await?)
+}
+
+/// Applies the migrations that have not run yet.
+pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    Ok(Migrator::up(db, None).await?)
+}

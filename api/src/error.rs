@@ -1,0 +1,77 @@
+//! The one error type of the server, and its mapping to GraphQL `extensions.code`.
+//!
+//! Services return [`Error`]; resolvers pass it on with `?`, which keeps it as the source of
+//! the GraphQL error; [`ErrorCodes`](crate::graphql::error_codes::ErrorCodes) then sets the
+//! code once for every error of a response. Internal causes are logged there, never shown.
+
+use sea_orm::DbErr;
+
+/// `Result` with the server's error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operation needs a valid bearer token.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The viewer is known but may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The thing does not exist or the viewer may not see it (the two look the same, so
+    /// that IDs cannot be probed).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The input is wrong; `field` names the input field at fault, when there is one.
+    #[error("{message}")]
+    BadUserInput {
+        /// The input field at fault, as the client spelled it.
+        field: Option<&'static str>,
+        /// What is wrong, for a person to read.
+        message: String,
+    },
+    /// The change collides with another one (e.g. a stale expectedVersion).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed; the cause is logged, the client sees a generic message.
+    #[error("internal error")]
+    Database(#[from] DbErr),
+    /// Anything else that is the server's fault; logged, never shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    /// A BAD_USER_INPUT error about one input field.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    /// The `extensions.code` clients see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Database(_) | Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The input field at fault, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::BadUserInput { field, .. } => *field,
+            _ => None,
+        }
+    }
+
+    /// Whether the server is at fault (and the cause must be logged).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Database(_) | Self::Internal(_))
+    }
+}

@@ -1,0 +1,42 @@
+//! The GraphQL schema: types and resolvers per domain, composed into one schema. Resolvers
+//! stay thin: they read arguments, call a service, wrap the result.
+
+pub mod auth;
+pub mod context;
+pub mod error_codes;
+pub mod mutation;
+pub mod node;
+pub mod preferences;
+pub mod query;
+pub mod scalars;
+pub mod user;
+
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+use crate::{config::AuthConfig, service::password::Passwords};
+
+/// The server's schema type.
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+
+/// The schema with its app-wide data. Request-scoped data (the viewer) is added per request
+/// by the HTTP handler, never here.
+pub fn build_schema(db: DatabaseConnection, passwords: Passwords, auth: AuthConfig) -> AppSchema {
+    builder().data(db).data(passwords).data(auth).finish()
+}
+
+/// The SDL of the schema, as `api export-schema` prints it. Needs no database.
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().include_specified_by())
+}
+
+fn builder() -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+    Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .extension(error_codes::ErrorCodes)
+}

@@ -1,0 +1,64 @@
+//! Sets `extensions.code` on every error of a response, in one place.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    Response, ServerError, Value,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+};
+
+use crate::error::Error;
+
+/// The extension that maps errors to the contract's codes.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        response.errors.iter_mut().for_each(classify);
+        response
+    }
+}
+
+/// Errors from our services carry their code. Errors with no source are async-graphql's own
+/// (syntax, validation, input coercion): the client's fault. Any other source is an error
+/// that slipped through without being mapped: internal, and its text (possibly SQL) hidden.
+fn classify(error: &mut ServerError) {
+    let (code, field) = match error.source::<Error>() {
+        Some(err) => {
+            if err.is_internal() {
+                tracing::error!(error = ?err, path = ?error.path, "internal error");
+            }
+            (err.code(), err.field())
+        }
+        None if error.source.is_some() => {
+            tracing::error!(message = %error.message, path = ?error.path, "unmapped error");
+            error.message = "internal error".to_owned();
+            ("INTERNAL", None)
+        }
+        None if has_code(error) => return,
+        None => ("BAD_USER_INPUT", None),
+    };
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code);
+    if let Some(field) = field {
+        extensions.set("field", field);
+    }
+}
+
+fn has_code(error: &ServerError) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|ext| ext.get("code"))
+        .is_some_and(|code| matches!(code, Value::String(_)))
+}

@@ -1,0 +1,10 @@
+//! The Mutation root, composed of one part per domain.
+
+use async_graphql::MergedObject;
+
+use super::{auth::AuthMutation, user::UserMutation};
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(AuthMutation, UserMutation);

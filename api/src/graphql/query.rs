@@ -1,0 +1,10 @@
+//! The Query root, composed of one part per domain.
+
+use async_graphql::MergedObject;
+
+use super::{node::NodeQuery, user::UserQuery};
+
+/// Every query.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(NodeQuery, UserQuery);

@@ -1,0 +1,178 @@
+//! The `User` type, `viewer`, `user(username:)` and `updateProfile`.
+
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
+use entity::user;
+
+use super::{
+    context::ContextExt,
+    node::{NodeType, global_id},
+    preferences::UserPreferences,
+    scalars::DateTime,
+};
+use crate::service::{self, user::ProfileChanges};
+
+/// What a user may do beyond their own data.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::user::Role")]
+pub enum Role {
+    /// Sees and changes their own data.
+    User,
+    /// Sees everyone's todos and emails, and manages tags.
+    Admin,
+}
+
+/// A person with an account.
+pub struct User {
+    model: user::Model,
+    /// Set on the user of a sign-up or log-in payload: the request carried no token, yet
+    /// the client is that user and may see their own email.
+    is_session_owner: bool,
+}
+
+impl User {
+    /// The user of a new session, seen by themself.
+    pub fn session_owner(model: user::Model) -> Self {
+        Self {
+            model,
+            is_session_owner: true,
+        }
+    }
+}
+
+impl From<user::Model> for User {
+    fn from(model: user::Model) -> Self {
+        Self {
+            model,
+            is_session_owner: false,
+        }
+    }
+}
+
+/// A person with an account.
+#[Object]
+impl User {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::User, self.model.id)
+    }
+
+    /// Public handle, unique.
+    async fn username(&self) -> &str {
+        &self.model.username
+    }
+
+    /// Visible to the user themself and to admins; null for everyone else.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        let visible = self.is_session_owner
+            || ctx
+                .viewer()
+                .is_some_and(|viewer| viewer.can_see_private_data_of(self.model.id));
+        visible.then_some(self.model.email.as_str())
+    }
+
+    /// Link to the user's picture.
+    async fn avatar_url(&self) -> Option<&str> {
+        self.model.avatar_url.as_deref()
+    }
+
+    /// Free text about the user; empty when not set.
+    async fn bio(&self) -> &str {
+        &self.model.bio
+    }
+
+    /// Inactive users cannot log in.
+    async fn is_active(&self) -> bool {
+        self.model.is_active
+    }
+
+    /// USER or ADMIN.
+    async fn role(&self) -> Role {
+        self.model.role.into()
+    }
+
+    /// When the user last logged in.
+    async fn last_login_at(&self) -> Option<DateTime> {
+        self.model.last_login_at.map(DateTime)
+    }
+
+    /// When the account was created.
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.model.created_at)
+    }
+
+    /// When the profile last changed.
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.model.updated_at)
+    }
+
+    /// The user's settings.
+    async fn preferences(&self, ctx: &Context<'_>) -> async_graphql::Result<UserPreferences> {
+        let prefs = service::preferences::for_user(ctx.db()?, self.model.id).await?;
+        Ok(UserPreferences(prefs))
+    }
+}
+
+/// User queries.
+#[derive(Default)]
+pub struct UserQuery;
+
+/// Queries about users.
+#[Object]
+impl UserQuery {
+    /// The signed-in user; null without a valid token.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Some(viewer) = ctx.viewer() else {
+            return Ok(None);
+        };
+        Ok(service::user::find(ctx.db()?, viewer.user_id)
+            .await?
+            .map(User::from))
+    }
+
+    /// The user with this username, or null.
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+    ) -> async_graphql::Result<Option<User>> {
+        Ok(service::user::find_by_username(ctx.db()?, &username)
+            .await?
+            .map(User::from))
+    }
+}
+
+/// Changes to the viewer's profile. Absent fields keep their value.
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    /// New username: 3 to 32 letters, digits, '_', '-' or '.'; unique.
+    username: Option<String>,
+    /// New avatar URL (http or https); null removes it.
+    avatar_url: MaybeUndefined<String>,
+    /// New bio, up to 1000 characters; null empties it.
+    bio: MaybeUndefined<String>,
+}
+
+/// Profile mutations.
+#[derive(Default)]
+pub struct UserMutation;
+
+/// Mutations of the viewer's profile.
+#[Object]
+impl UserMutation {
+    /// Changes the viewer's own profile and returns it.
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> async_graphql::Result<User> {
+        let viewer = ctx.require_viewer()?;
+        let changes = ProfileChanges {
+            username: input.username,
+            // Absent → None (keep); null → Some(None) (clear); a value → Some(Some(v)).
+            avatar_url: input.avatar_url.into(),
+            bio: input.bio.into(),
+        };
+        let user = service::user::update_profile(ctx.db()?, viewer, changes).await?;
+        Ok(user.into())
+    }
+}

@@ -1,0 +1,18 @@
+//! Domain operations: validation, transactions and visibility rules, in one place. Plain
+//! async functions over a SeaORM connection; they never see GraphQL types.
+
+pub mod auth;
+pub mod password;
+pub mod preferences;
+pub mod token;
+pub mod user;
+pub mod validate;
+pub mod viewer;
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// The current time, cut to microseconds: PostgreSQL keeps no more, and the same precision
+/// on SQLite keeps timestamps (and the cursors built from them) identical on both backends.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,149 @@
+//! Input rules shared by sign-up and profile updates. Each returns the normalized value or a
+//! BAD_USER_INPUT error naming the field.
+
+use crate::error::{Error, Result};
+
+/// Shortest password accepted.
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Longest password accepted; argon2 would hash more, but a megabyte "password" is an attack.
+pub const PASSWORD_MAX_CHARS: usize = 1024;
+/// Username length bounds; the database also checks the minimum.
+pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=32;
+/// Longest email address (RFC 5321's path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// Longest bio.
+pub const BIO_MAX_CHARS: usize = 1000;
+/// Longest avatar URL.
+pub const URL_MAX_CHARS: usize = 2048;
+
+/// Trimmed and lowercased, so that `Ann@Example.com` and `ann@example.com` are one account.
+pub fn email(raw: &str) -> Result<String> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.chars().count() <= EMAIL_MAX_CHARS
+        && !email.chars().any(char::is_whitespace)
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err(Error::invalid("email", "Enter a valid email address."))
+    }
+}
+
+/// Trimmed; letters, digits, `_`, `-` and `.`, 3 to 32 characters. No `@`, so that a login
+/// name is never mistaken for an email.
+pub fn username(raw: &str) -> Result<String> {
+    let username = raw.trim();
+    let length = username.chars().count();
+    if !USERNAME_CHARS.contains(&length) {
+        return Err(Error::invalid(
+            "username",
+            format!(
+                "A username has {} to {} characters.",
+                USERNAME_CHARS.start(),
+                USERNAME_CHARS.end()
+            ),
+        ));
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return Err(Error::invalid(
+            "username",
+            "A username may contain letters, digits, '_', '-' and '.' only.",
+        ));
+    }
+    Ok(username.to_owned())
+}
+
+/// Not trimmed: spaces are part of a password.
+pub fn password(raw: &str) -> Result<()> {
+    let length = raw.chars().count();
+    if length < PASSWORD_MIN_CHARS {
+        return Err(Error::invalid(
+            "password",
+            format!("A password has at least {PASSWORD_MIN_CHARS} characters."),
+        ));
+    }
+    if length > PASSWORD_MAX_CHARS {
+        return Err(Error::invalid(
+            "password",
+            format!("A password has at most {PASSWORD_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(())
+}
+
+/// Trimmed; at most [`BIO_MAX_CHARS`].
+pub fn bio(raw: &str) -> Result<String> {
+    let bio = raw.trim();
+    if bio.chars().count() > BIO_MAX_CHARS {
+        return Err(Error::invalid(
+            "bio",
+            format!("A bio has at most {BIO_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(bio.to_owned())
+}
+
+/// An http(s) URL without whitespace, at most [`URL_MAX_CHARS`].
+pub fn avatar_url(raw: &str) -> Result<String> {
+    let url = raw.trim();
+    let valid = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() > "https://".len()
+        && url.chars().count() <= URL_MAX_CHARS
+        && !url.chars().any(char::is_whitespace);
+    if valid {
+        Ok(url.to_owned())
+    } else {
+        Err(Error::invalid("avatarUrl", "Enter an http or https URL."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized_and_checked() {
+        assert_eq!(
+            email(" Ann@Example.COM ").ok().as_deref(),
+            Some("ann@example.com")
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "a@b@c.de",
+        ] {
+            assert!(email(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn usernames_have_bounds_and_a_charset() {
+        assert_eq!(username(" ann ").ok().as_deref(), Some("ann"));
+        assert!(username("an").is_err());
+        assert!(username(&"a".repeat(33)).is_err());
+        assert!(username("ann@home").is_err());
+        assert!(username("ann smith").is_err());
+    }
+
+    #[test]
+    fn passwords_need_eight_characters() {
+        assert!(password("1234567").is_err());
+        assert!(password("12345678").is_ok());
+    }
+}

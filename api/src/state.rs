@@ -1,0 +1,35 @@
+//! The state every HTTP handler shares.
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    config::Config,
+    db,
+    error::Result,
+    graphql::{AppSchema, build_schema},
+    service::password::Passwords,
+};
+
+/// Cheap to clone: the pool and the schema are handles.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The GraphQL schema with its app-wide data.
+    pub schema: AppSchema,
+}
+
+impl AppState {
+    /// Connects to the database, runs pending migrations unless told not to, and builds the
+    /// schema.
+    pub async fn new(config: &Config) -> Result<Self> {
+        let db = db::connect(config).await?;
+        if config.no_migrate {
+            tracing::info!("pending migrations not run (--no-migrate)");
+        } else {
+            db::migrate(&db).await?;
+        }
+        let schema = build_schema(db.clone(), Passwords::new().await?, config.auth.clone());
+        Ok(Self { db, schema })
+    }
+}
