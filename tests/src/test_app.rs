@@ -1,0 +1,130 @@
+//! The real server, started in-process on a free port against a fresh database, and an HTTP
+//! client to talk GraphQL to it.
+
+use std::net::SocketAddr;
+
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+use tokio::{net::TcpListener, sync::oneshot};
+
+use crate::test_db::{Backend, TestDb};
+
+/// A running server with its own database. Dropping it stops the server and drops the
+/// database.
+pub struct TestApp {
+    addr: SocketAddr,
+    client: reqwest::Client,
+    db: DatabaseConnection,
+    stop: Option<oneshot::Sender<()>>,
+    // Dropped last: the database outlives the server using it.
+    _test_db: TestDb,
+}
+
+impl TestApp {
+    /// Starts a server on a fresh, migrated database of `backend`; `None` when that backend
+    /// is not available here (see [`TestDb::create`]).
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::start`], with the configuration adjusted by `configure` first.
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut api::Config)) -> Option<Self> {
+        let test_db = TestDb::create(backend).await?;
+        let mut config = api::Config::defaults();
+        config.database_url = test_db.url().to_owned();
+        config.pool.max_connections = 5;
+        config.pool.min_connections = 0;
+        config.no_migrate = false;
+        configure(&mut config);
+        let state = api::AppState::new(&config).await.expect("the server starts");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let addr = listener.local_addr().expect("a bound address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(api::http::serve(listener, state, async move {
+            let _ = stopped.await;
+        }));
+        let db = test_db.connect().await;
+        Some(Self {
+            addr,
+            client: reqwest::Client::new(),
+            db,
+            stop: Some(stop),
+            _test_db: test_db,
+        })
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A direct connection to the server's database, for arranging and checking state.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The HTTP client.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs an anonymous GraphQL request; returns the response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_with(None, query, variables).await
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer <token>`.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql_with(Some(token), query, variables).await
+    }
+
+    async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Signs up `username` (email `<username>@example.com`, password `password123`) and
+    /// returns the token and the user's global ID.
+    pub async fn sign_up(&self, username: &str) -> (String, String) {
+        let body = self
+            .gql(
+                "mutation($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
+                json!({ "input": {
+                    "email": format!("{username}@example.com"),
+                    "username": username,
+                    "password": "password123",
+                }}),
+            )
+            .await;
+        let payload = &body["data"]["signUp"];
+        let token = payload["token"].as_str().unwrap_or_else(|| panic!("sign-up failed: {body}"));
+        let id = payload["user"]["id"].as_str().unwrap_or_else(|| panic!("sign-up failed: {body}"));
+        (token.to_owned(), id.to_owned())
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The first error's `extensions.code` of a response, if any.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The first error's `extensions.field` of a response, if any.
+pub fn error_field(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["field"].as_str()
+}
