@@ -28,7 +28,10 @@ impl TestApp {
     }
 
     /// Like [`TestApp::start`], with the configuration adjusted by `configure` first.
-    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut api::Config)) -> Option<Self> {
+    pub async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut api::Config),
+    ) -> Option<Self> {
         let test_db = TestDb::create(backend).await?;
         let mut config = api::Config::defaults();
         config.database_url = test_db.url().to_owned();
@@ -36,7 +39,9 @@ impl TestApp {
         config.pool.min_connections = 0;
         config.no_migrate = false;
         configure(&mut config);
-        let state = api::AppState::new(&config).await.expect("the server starts");
+        let state = api::AppState::new(&config)
+            .await
+            .expect("the server starts");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("a bound address");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -105,8 +110,12 @@ impl TestApp {
             )
             .await;
         let payload = &body["data"]["signUp"];
-        let token = payload["token"].as_str().unwrap_or_else(|| panic!("sign-up failed: {body}"));
-        let id = payload["user"]["id"].as_str().unwrap_or_else(|| panic!("sign-up failed: {body}"));
+        let token = payload["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("sign-up failed: {body}"));
+        let id = payload["user"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("sign-up failed: {body}"));
         (token.to_owned(), id.to_owned())
     }
 }

@@ -1,5 +1,10 @@
 //! Sign-up, log-in, log-out, viewer and updateProfile over HTTP, on SQLite and PostgreSQL.
 
+#![allow(
+    clippy::expect_used,
+    reason = "in a test, a failed expectation is the failure"
+)]
+
 use chrono::{DateTime, Duration, Utc};
 use entity::{session, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryFilter};
@@ -34,9 +39,14 @@ fn instant(value: &Value) -> DateTime<Utc> {
 }
 
 async fn sign_up_creates_account_preferences_and_session(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let body = app
-        .gql(SIGN_UP, sign_up_input(" Ann@Example.COM ", "ann", "password123"))
+        .gql(
+            SIGN_UP,
+            sign_up_input(" Ann@Example.COM ", "ann", "password123"),
+        )
         .await;
     let payload = &body["data"]["signUp"];
     assert_eq!(
@@ -54,8 +64,15 @@ async fn sign_up_creates_account_preferences_and_session(backend: Backend) {
     );
     let expires_at = instant(&payload["expiresAt"]);
     let thirty_days = Utc::now() + Duration::days(30);
-    assert!((expires_at - thirty_days).num_seconds().abs() < 60, "{expires_at}");
-    assert!(payload["expiresAt"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        (expires_at - thirty_days).num_seconds().abs() < 60,
+        "{expires_at}"
+    );
+    assert!(
+        payload["expiresAt"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
 
     let token = payload["token"].as_str().expect("a token");
     let viewer = app.gql_as(token, VIEWER, json!({})).await;
@@ -64,24 +81,48 @@ async fn sign_up_creates_account_preferences_and_session(backend: Backend) {
     assert_eq!(viewer["data"]["viewer"]["id"], payload["user"]["id"]);
 
     // Only a hash of the token is stored, and the password is hashed with argon2id.
-    let sessions = session::Entity::find().all(app.db()).await.expect("sessions");
+    let sessions = session::Entity::find()
+        .all(app.db())
+        .await
+        .expect("sessions");
     assert_eq!(sessions.len(), 1);
     assert_ne!(sessions[0].token_hash, token);
     assert_eq!(sessions[0].token_hash.len(), 64);
     let users = user::Entity::find().all(app.db()).await.expect("users");
-    assert!(users[0].password_hash.starts_with("$argon2id$"), "{}", users[0].password_hash);
+    assert!(
+        users[0].password_hash.starts_with("$argon2id$"),
+        "{}",
+        users[0].password_hash
+    );
 }
 tests::both_backends!(sign_up_creates_account_preferences_and_session);
 
 async fn sign_up_rejects_bad_and_taken_input_and_writes_nothing(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     app.sign_up("ann").await;
     let cases = [
-        (sign_up_input("ANN@example.com", "bob", "password123"), "email"),
-        (sign_up_input("bob@example.com", "ann", "password123"), "username"),
-        (sign_up_input("bob@example.com", "bo", "password123"), "username"),
-        (sign_up_input("bob@example.com", "bob smith", "password123"), "username"),
-        (sign_up_input("bob.example.com", "bob", "password123"), "email"),
+        (
+            sign_up_input("ANN@example.com", "bob", "password123"),
+            "email",
+        ),
+        (
+            sign_up_input("bob@example.com", "ann", "password123"),
+            "username",
+        ),
+        (
+            sign_up_input("bob@example.com", "bo", "password123"),
+            "username",
+        ),
+        (
+            sign_up_input("bob@example.com", "bob smith", "password123"),
+            "username",
+        ),
+        (
+            sign_up_input("bob.example.com", "bob", "password123"),
+            "email",
+        ),
         (sign_up_input("bob@example.com", "bob", "short"), "password"),
     ];
     for (input, field) in cases {
@@ -90,17 +131,31 @@ async fn sign_up_rejects_bad_and_taken_input_and_writes_nothing(backend: Backend
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{input}: {body}");
         assert_eq!(error_field(&body), Some(field), "{input}: {body}");
     }
-    assert_eq!(user::Entity::find().count(app.db()).await.expect("count"), 1);
-    assert_eq!(session::Entity::find().count(app.db()).await.expect("count"), 1);
     assert_eq!(
-        entity::user_preferences::Entity::find().count(app.db()).await.expect("count"),
+        user::Entity::find().count(app.db()).await.expect("count"),
+        1
+    );
+    assert_eq!(
+        session::Entity::find()
+            .count(app.db())
+            .await
+            .expect("count"),
+        1
+    );
+    assert_eq!(
+        entity::user_preferences::Entity::find()
+            .count(app.db())
+            .await
+            .expect("count"),
         1
     );
 }
 tests::both_backends!(sign_up_rejects_bad_and_taken_input_and_writes_nothing);
 
 async fn log_in_by_username_or_email_updates_last_login(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     app.sign_up("ann").await;
     for login in ["ann", "ANN@example.com", " ann@example.com "] {
         let body = app
@@ -116,34 +171,62 @@ async fn log_in_by_username_or_email_updates_last_login(backend: Backend) {
         assert_eq!(viewer["data"]["viewer"]["username"], "ann");
     }
     // The first sign-up session plus one per log-in, each with its own token.
-    assert_eq!(session::Entity::find().count(app.db()).await.expect("count"), 4);
+    assert_eq!(
+        session::Entity::find()
+            .count(app.db())
+            .await
+            .expect("count"),
+        4
+    );
 }
 tests::both_backends!(log_in_by_username_or_email_updates_last_login);
 
 async fn wrong_password_and_unknown_login_look_the_same(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     app.sign_up("ann").await;
     let wrong_password = app
         .gql(LOG_IN, json!({ "login": "ann", "password": "password124" }))
         .await;
     let unknown_user = app
-        .gql(LOG_IN, json!({ "login": "nobody", "password": "password123" }))
+        .gql(
+            LOG_IN,
+            json!({ "login": "nobody", "password": "password123" }),
+        )
         .await;
-    assert_eq!(error_code(&wrong_password), Some("UNAUTHENTICATED"), "{wrong_password}");
-    assert_eq!(wrong_password["errors"][0]["message"], unknown_user["errors"][0]["message"]);
+    assert_eq!(
+        error_code(&wrong_password),
+        Some("UNAUTHENTICATED"),
+        "{wrong_password}"
+    );
+    assert_eq!(
+        wrong_password["errors"][0]["message"],
+        unknown_user["errors"][0]["message"]
+    );
     assert_eq!(error_code(&unknown_user), Some("UNAUTHENTICATED"));
     assert_eq!(wrong_password["data"], Value::Null);
 }
 tests::both_backends!(wrong_password_and_unknown_login_look_the_same);
 
 async fn inactive_users_cannot_log_in_and_their_tokens_stop_working(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let (token, _) = app.sign_up("ann").await;
-    let ann = user::Entity::find().one(app.db()).await.expect("query").expect("ann");
-    user::ActiveModel { id: Set(ann.id), is_active: Set(false), ..Default::default() }
-        .update(app.db())
+    let ann = user::Entity::find()
+        .one(app.db())
         .await
-        .expect("deactivate");
+        .expect("query")
+        .expect("ann");
+    user::ActiveModel {
+        id: Set(ann.id),
+        is_active: Set(false),
+        ..Default::default()
+    }
+    .update(app.db())
+    .await
+    .expect("deactivate");
     let body = app
         .gql(LOG_IN, json!({ "login": "ann", "password": "password123" }))
         .await;
@@ -154,7 +237,9 @@ async fn inactive_users_cannot_log_in_and_their_tokens_stop_working(backend: Bac
 tests::both_backends!(inactive_users_cannot_log_in_and_their_tokens_stop_working);
 
 async fn log_out_revokes_only_the_token_used(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let (first, _) = app.sign_up("ann").await;
     let second = app
         .gql(LOG_IN, json!({ "login": "ann", "password": "password123" }))
@@ -174,9 +259,15 @@ async fn log_out_revokes_only_the_token_used(backend: Backend) {
 tests::both_backends!(log_out_revokes_only_the_token_used);
 
 async fn expired_and_unknown_tokens_are_anonymous(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let (token, _) = app.sign_up("ann").await;
-    let stored = session::Entity::find().one(app.db()).await.expect("query").expect("a session");
+    let stored = session::Entity::find()
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("a session");
     session::ActiveModel {
         id: Set(stored.id),
         expires_at: Set(Utc::now() - Duration::seconds(1)),
@@ -189,7 +280,11 @@ async fn expired_and_unknown_tokens_are_anonymous(backend: Backend) {
         let viewer = app.gql_as(token, VIEWER, json!({})).await;
         assert_eq!(viewer, json!({ "data": { "viewer": null } }));
         let update = app
-            .gql_as(token, "mutation { updateProfile(input: { bio: \"hi\" }) { bio } }", json!({}))
+            .gql_as(
+                token,
+                "mutation { updateProfile(input: { bio: \"hi\" }) { bio } }",
+                json!({}),
+            )
             .await;
         assert_eq!(error_code(&update), Some("UNAUTHENTICATED"), "{update}");
     }
@@ -197,15 +292,21 @@ async fn expired_and_unknown_tokens_are_anonymous(backend: Backend) {
 tests::both_backends!(expired_and_unknown_tokens_are_anonymous);
 
 async fn update_profile_changes_clears_and_validates(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let (token, _) = app.sign_up("ann").await;
     app.sign_up("bob").await;
     let update = "mutation($input: UpdateProfileInput!) {
         updateProfile(input: $input) { username bio avatarUrl }
     }";
     let body = app
-        .gql_as(&token, update, json!({ "input": {
-            "username": "annie", "bio": " Hello ", "avatarUrl": "https://example.com/a.png" } }))
+        .gql_as(
+            &token,
+            update,
+            json!({ "input": {
+            "username": "annie", "bio": " Hello ", "avatarUrl": "https://example.com/a.png" } }),
+        )
         .await;
     assert_eq!(
         body["data"]["updateProfile"],
@@ -230,18 +331,28 @@ async fn update_profile_changes_clears_and_validates(backend: Backend) {
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
         assert_eq!(error_field(&body), Some(field), "{body}");
     }
-    let viewer = app.gql_as(&token, "{ viewer { username bio } }", json!({})).await;
-    assert_eq!(viewer["data"]["viewer"], json!({ "username": "annie", "bio": "Hello" }));
+    let viewer = app
+        .gql_as(&token, "{ viewer { username bio } }", json!({}))
+        .await;
+    assert_eq!(
+        viewer["data"]["viewer"],
+        json!({ "username": "annie", "bio": "Hello" })
+    );
 }
 tests::both_backends!(update_profile_changes_clears_and_validates);
 
 async fn email_is_visible_to_self_and_admins_only(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let (ann_token, _) = app.sign_up("ann").await;
     let (bob_token, _) = app.sign_up("bob").await;
     let query = "{ user(username: \"ann\") { username email } }";
     let anonymous = app.gql(query, json!({})).await;
-    assert_eq!(anonymous["data"]["user"], json!({ "username": "ann", "email": null }));
+    assert_eq!(
+        anonymous["data"]["user"],
+        json!({ "username": "ann", "email": null })
+    );
     let other = app.gql_as(&bob_token, query, json!({})).await;
     assert_eq!(other["data"]["user"]["email"], Value::Null);
     let own = app.gql_as(&ann_token, query, json!({})).await;
@@ -253,20 +364,29 @@ async fn email_is_visible_to_self_and_admins_only(backend: Backend) {
         .await
         .expect("query")
         .expect("bob");
-    user::ActiveModel { id: Set(bob.id), role: Set(user::Role::Admin), ..Default::default() }
-        .update(app.db())
-        .await
-        .expect("promote");
+    user::ActiveModel {
+        id: Set(bob.id),
+        role: Set(user::Role::Admin),
+        ..Default::default()
+    }
+    .update(app.db())
+    .await
+    .expect("promote");
     let admin = app.gql_as(&bob_token, query, json!({})).await;
     assert_eq!(admin["data"]["user"]["email"], "ann@example.com");
 }
 tests::both_backends!(email_is_visible_to_self_and_admins_only);
 
 async fn node_resolves_users_and_rejects_malformed_ids(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let (_, id) = app.sign_up("ann").await;
     let body = app
-        .gql("query($id: ID!) { node(id: $id) { id ... on User { username } } }", json!({ "id": id }))
+        .gql(
+            "query($id: ID!) { node(id: $id) { id ... on User { username } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(body["data"]["node"], json!({ "id": id, "username": "ann" }));
     let body = app
@@ -277,7 +397,9 @@ async fn node_resolves_users_and_rejects_malformed_ids(backend: Backend) {
 tests::both_backends!(node_resolves_users_and_rejects_malformed_ids);
 
 async fn database_failures_are_internal_and_hide_sql(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let (token, _) = app.sign_up("ann").await;
     use sea_orm::ConnectionTrait;
     app.db()

@@ -1,5 +1,10 @@
 //! The HTTP surface around GraphQL: GraphiQL, probes, GET requests, error codes.
 
+#![allow(
+    clippy::expect_used,
+    reason = "in a test, a failed expectation is the failure"
+)]
+
 use serde_json::{Value, json};
 use tests::{
     Backend,
@@ -7,9 +12,15 @@ use tests::{
 };
 
 async fn probes_graphiql_and_get_queries(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     let client = app.client();
-    let health = client.get(app.url("/healthz")).send().await.expect("healthz");
+    let health = client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(health.status(), 200);
     let ready = client.get(app.url("/readyz")).send().await.expect("readyz");
     assert_eq!(ready.status(), 200);
@@ -17,7 +28,10 @@ async fn probes_graphiql_and_get_queries(backend: Backend) {
     let page = client.get(app.url("/")).send().await.expect("graphiql");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
-    assert!(html.contains("graphiql") && html.contains("/graphql"), "{html}");
+    assert!(
+        html.contains("graphiql") && html.contains("/graphql"),
+        "{html}"
+    );
 
     let get = client
         .get(app.url("/graphql?query=%7B%20viewer%20%7B%20id%20%7D%20%7D"))
@@ -31,7 +45,9 @@ async fn probes_graphiql_and_get_queries(backend: Backend) {
 tests::both_backends!(probes_graphiql_and_get_queries);
 
 async fn malformed_documents_are_bad_user_input(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else { return };
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
     for query in ["{ viewer { id ", "{ viewer { passwordHash } }", "{ nope }"] {
         let body = app.gql(query, json!({})).await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{query}: {body}");
