@@ -56,9 +56,22 @@ pub struct Config {
     #[arg(long, env = "NO_MIGRATE", global = true)]
     pub no_migrate: bool,
 
+    /// Send each response's SQL statement count in an `x-sql-statements` header (for tests
+    /// and benchmarks; it tells clients about the server's internals, so it is off by default).
+    #[arg(long, env = "EXPOSE_SQL_STATEMENT_COUNT", global = true)]
+    pub expose_sql_statement_count: bool,
+
     /// Connection pool settings.
     #[command(flatten)]
     pub pool: PoolConfig,
+
+    /// Page size of a connection when the client gives neither `first` nor `last`.
+    #[arg(long, env = "PAGE_SIZE_DEFAULT", default_value_t = 20, global = true)]
+    pub page_size_default: u64,
+
+    /// Largest `first` or `last` a client may ask for.
+    #[arg(long, env = "PAGE_SIZE_MAX", default_value_t = 100, global = true)]
+    pub page_size_max: u64,
 
     /// Authentication settings.
     #[command(flatten)]

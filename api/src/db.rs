@@ -34,7 +34,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
         });
-    Ok(Database::connect(options).await?)
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(|_| crate::statements::record());
+    Ok(db)
 }
 
 /// Applies the migrations that have not run yet.

@@ -2,27 +2,44 @@
 //! stay thin: they read arguments, call a service, wrap the result.
 
 pub mod auth;
+pub mod connection;
 pub mod context;
 pub mod error_codes;
+pub mod loaders;
 pub mod mutation;
 pub mod node;
 pub mod preferences;
 pub mod query;
 pub mod scalars;
+pub mod tag;
+pub mod todo;
 pub mod user;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::{config::AuthConfig, service::password::Passwords};
+use crate::{
+    config::AuthConfig,
+    service::{page::PageLimits, password::Passwords},
+};
 
 /// The server's schema type.
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
 /// The schema with its app-wide data. Request-scoped data (the viewer) is added per request
 /// by the HTTP handler, never here.
-pub fn build_schema(db: DatabaseConnection, passwords: Passwords, auth: AuthConfig) -> AppSchema {
-    builder().data(db).data(passwords).data(auth).finish()
+pub fn build_schema(
+    db: DatabaseConnection,
+    passwords: Passwords,
+    auth: AuthConfig,
+    page_limits: PageLimits,
+) -> AppSchema {
+    builder()
+        .data(db)
+        .data(passwords)
+        .data(auth)
+        .data(page_limits)
+        .finish()
 }
 
 /// The SDL of the schema, as `api export-schema` prints it. Needs no database.

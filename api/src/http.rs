@@ -34,7 +34,12 @@ pub fn app(state: AppState) -> Router {
                         .extensions()
                         .get::<MatchedPath>()
                         .map_or(request.uri().path(), MatchedPath::as_str);
-                    tracing::info_span!("request", method = %request.method(), path = %path)
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %path,
+                        sql_statements = tracing::field::Empty,
+                    )
                 })
                 .on_request(())
                 .on_response(

@@ -8,6 +8,7 @@ pub mod graphql;
 pub mod http;
 pub mod service;
 pub mod state;
+pub mod statements;
 pub mod telemetry;
 
 pub use config::{Cli, Command, Config};

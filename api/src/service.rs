@@ -2,8 +2,11 @@
 //! async functions over a SeaORM connection; they never see GraphQL types.
 
 pub mod auth;
+pub mod page;
 pub mod password;
 pub mod preferences;
+pub mod tag;
+pub mod todo_list;
 pub mod token;
 pub mod user;
 pub mod validate;

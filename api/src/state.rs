@@ -7,7 +7,7 @@ use crate::{
     db,
     error::Result,
     graphql::{AppSchema, build_schema},
-    service::password::Passwords,
+    service::{page::PageLimits, password::Passwords},
 };
 
 /// Cheap to clone: the pool and the schema are handles.
@@ -17,6 +17,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The GraphQL schema with its app-wide data.
     pub schema: AppSchema,
+    /// Whether responses carry the `x-sql-statements` header.
+    pub expose_sql_statement_count: bool,
 }
 
 impl AppState {
@@ -29,7 +31,20 @@ impl AppState {
         } else {
             db::migrate(&db).await?;
         }
-        let schema = build_schema(db.clone(), Passwords::new().await?, config.auth.clone());
-        Ok(Self { db, schema })
+        let page_limits = PageLimits {
+            default: config.page_size_default,
+            max: config.page_size_max,
+        };
+        let schema = build_schema(
+            db.clone(),
+            Passwords::new().await?,
+            config.auth.clone(),
+            page_limits,
+        );
+        Ok(Self {
+            db,
+            schema,
+            expose_sql_statement_count: config.expose_sql_statement_count,
+        })
     }
 }

@@ -33,7 +33,11 @@ impl Extension for ErrorCodesExtension {
 /// (syntax, validation, input coercion): the client's fault. Any other source is an error
 /// that slipped through without being mapped: internal, and its text (possibly SQL) hidden.
 fn classify(error: &mut ServerError) {
-    let (code, field) = match error.source::<Error>() {
+    // Loader errors are shared between the fields that awaited them, hence the Arc.
+    let source = error
+        .source::<Error>()
+        .or_else(|| error.source::<Arc<Error>>().map(AsRef::as_ref));
+    let (code, field) = match source {
         Some(err) => {
             if err.is_internal() {
                 tracing::error!(error = ?err, path = ?error.path, "internal error");

@@ -7,29 +7,34 @@
 use async_graphql::{Context, ID, Interface, Object};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use super::{context::ContextExt, user::User};
-use crate::{
-    error::{Error, Result},
-    service,
-};
+use super::{context::ContextExt, loaders::Loaders, tag::Tag, todo::Todo, user::User};
+use crate::error::{Error, Result};
 
 /// The types that implement Node, as named in IDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeType {
     /// A `User`.
     User,
+    /// A `Todo`.
+    Todo,
+    /// A `Tag`.
+    Tag,
 }
 
 impl NodeType {
     fn name(self) -> &'static str {
         match self {
             Self::User => "User",
+            Self::Todo => "Todo",
+            Self::Tag => "Tag",
         }
     }
 
     fn from_name(name: &str) -> Option<Self> {
         match name {
             "User" => Some(Self::User),
+            "Todo" => Some(Self::Todo),
+            "Tag" => Some(Self::Tag),
             _ => None,
         }
     }
@@ -74,40 +79,75 @@ pub fn decode_as(id: &ID, expected: NodeType, field: &'static str) -> Result<i32
 pub enum Node {
     /// A user.
     User(User),
+    /// A todo.
+    Todo(Todo),
+    /// A tag.
+    Tag(Tag),
 }
 
 /// `node` and `nodes`.
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// Relay's refetch entry points.
 #[Object]
 impl NodeQuery {
-    /// The object with this global ID, or null if it does not exist or the viewer may not
-    /// see it. A malformed ID is BAD_USER_INPUT.
+    /// The object with this global ID. One that does not exist or that the viewer may not
+    /// see is NOT_FOUND (the two look the same); a malformed ID is BAD_USER_INPUT.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        Ok(load(ctx, &id).await?)
+        let mut found = load(ctx, std::slice::from_ref(&id)).await?;
+        match found.pop().flatten() {
+            Some(node) => Ok(Some(node)),
+            None => Err(Error::NotFound("node").into()),
+        }
     }
 
     /// The objects with these global IDs, in the same order; null where one does not exist
-    /// or is not visible.
+    /// or the viewer may not see it. One statement per type, however many IDs.
     async fn nodes(
         &self,
         ctx: &Context<'_>,
         ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
-        let mut nodes = Vec::with_capacity(ids.len());
-        for id in &ids {
-            nodes.push(load(ctx, id).await?);
-        }
-        Ok(nodes)
+        Ok(load(ctx, &ids).await?)
     }
 }
 
-async fn load(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
-    let db = ctx.db()?;
-    match decode(id, "id")? {
-        (NodeType::User, id) => Ok(service::user::find(db, id)
-            .await?
-            .map(|u| Node::User(u.into()))),
-    }
+async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
+    let decoded = ids
+        .iter()
+        .map(|id| decode(id, "id"))
+        .collect::<Result<Vec<_>>>()?;
+    let of_type = |wanted: NodeType| -> Vec<i32> {
+        decoded
+            .iter()
+            .filter(|(t, _)| *t == wanted)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let loaders = ctx.app_data::<Loaders>()?;
+    let shared = |err: std::sync::Arc<Error>| Error::Internal(err.to_string());
+    let mut users = loaders
+        .user_by_id
+        .load_many(of_type(NodeType::User))
+        .await
+        .map_err(shared)?;
+    let mut todos = loaders
+        .todo_by_id
+        .load_many(of_type(NodeType::Todo))
+        .await
+        .map_err(shared)?;
+    let mut tags = loaders
+        .tag_by_id
+        .load_many(of_type(NodeType::Tag))
+        .await
+        .map_err(shared)?;
+    Ok(decoded
+        .iter()
+        .map(|(node_type, id)| match node_type {
+            NodeType::User => users.remove(id).map(|u| Node::User(u.into())),
+            NodeType::Todo => todos.remove(id).map(|t| Node::Todo(Todo(t))),
+            NodeType::Tag => tags.remove(id).map(|t| Node::Tag(Tag(t))),
+        })
+        .collect())
 }

@@ -2,9 +2,9 @@
 
 use async_graphql::MergedObject;
 
-use super::{node::NodeQuery, user::UserQuery};
+use super::{node::NodeQuery, tag::TagQuery, todo::TodoQuery, user::UserQuery};
 
 /// Every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(NodeQuery, UserQuery);
+pub struct QueryRoot(NodeQuery, UserQuery, TodoQuery, TagQuery);

@@ -4,12 +4,23 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 use entity::user;
 
 use super::{
+    connection::{TotalCount, connection_type, window},
     context::ContextExt,
+    loaders::{Loaders, TodoCountKey, TodoPageKey},
     node::{NodeType, global_id},
     preferences::UserPreferences,
     scalars::DateTime,
+    todo::{TodoConnection, TodoFilter, TodoOrder, list_query},
 };
-use crate::service::{self, user::ProfileChanges};
+use crate::{
+    error::Error,
+    service::{
+        self,
+        page::{Page, PageArgs},
+        todo_list::Parent,
+        user::ProfileChanges,
+    },
+};
 
 /// What a user may do beyond their own data.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +49,8 @@ impl User {
         }
     }
 }
+
+connection_type!(UserConnection, UserEdge, User, "users");
 
 impl From<user::Model> for User {
     fn from(model: user::Model) -> Self {
@@ -105,9 +118,60 @@ impl User {
         DateTime(self.model.updated_at)
     }
 
+    /// The user's todos that the viewer may see. Soft-deleted todos are left out unless
+    /// filter.deleted is true.
+    #[allow(clippy::too_many_arguments)]
+    async fn todos(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TodoFilter>,
+        order_by: Option<TodoOrder>,
+    ) -> async_graphql::Result<TodoConnection> {
+        let query = list_query(
+            ctx,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            filter,
+            order_by,
+        )?;
+        let total = TotalCount::TodosOfParent(TodoCountKey {
+            parent: Parent::Owner,
+            id: self.model.id,
+            filter: query.filter.clone(),
+        });
+        let key = TodoPageKey {
+            parent: Parent::Owner,
+            id: self.model.id,
+            query: query.clone(),
+        };
+        let page = ctx
+            .app_data::<Loaders>()?
+            .todo_page_by_parent
+            .load_one(key)
+            .await?;
+        Ok(TodoConnection::of(
+            page.unwrap_or_else(Page::empty),
+            &query,
+            total,
+        ))
+    }
+
     /// The user's settings.
     async fn preferences(&self, ctx: &Context<'_>) -> async_graphql::Result<UserPreferences> {
-        let prefs = service::preferences::for_user(ctx.db()?, self.model.id).await?;
+        let prefs = ctx
+            .app_data::<Loaders>()?
+            .preferences_by_user_id
+            .load_one(self.model.id)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("user {} has no preferences", self.model.id)))?;
         Ok(UserPreferences(prefs))
     }
 }
@@ -127,6 +191,36 @@ impl UserQuery {
         Ok(service::user::find(ctx.db()?, viewer.user_id)
             .await?
             .map(User::from))
+    }
+
+    /// All users, by username; `search` keeps those whose username contains it (ignoring
+    /// case).
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        search: Option<String>,
+    ) -> async_graphql::Result<UserConnection> {
+        let window = window(
+            ctx,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            service::user::ORDERING,
+        )?;
+        let page = service::user::page(ctx.db()?, search.as_deref(), &window).await?;
+        Ok(UserConnection::new(
+            page,
+            |u| service::user::cursor(u).encode(),
+            User::from,
+            TotalCount::Users(search),
+        ))
     }
 
     /// The user with this username, or null.

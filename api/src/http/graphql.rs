@@ -1,27 +1,49 @@
-//! The GraphQL endpoint: authenticates the request, attaches request-scoped data, executes.
+//! The GraphQL endpoint: authenticates the request, attaches request-scoped data (viewer,
+//! loaders), executes, and counts the SQL statements it took.
 
 use async_graphql::{ErrorExtensionValues, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     extract::State,
-    http::{HeaderMap, header::AUTHORIZATION},
+    http::{HeaderMap, HeaderValue, header::AUTHORIZATION},
+    response::{IntoResponse, Response},
 };
 
-use crate::{service, state::AppState};
+use crate::{graphql::loaders::Loaders, service, state::AppState, statements::StatementCounter};
 
 /// POST and GET /graphql.
 pub async fn handler(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: GraphQLRequest,
+) -> Response {
+    let counter = StatementCounter::default();
+    let response = counter
+        .scope(execute(&state, &headers, request, &counter))
+        .await;
+    let statements = counter.get();
+    tracing::Span::current().record("sql_statements", statements);
+    let mut response = response.into_response();
+    if state.expose_sql_statement_count {
+        response
+            .headers_mut()
+            .insert("x-sql-statements", HeaderValue::from(statements));
+    }
+    response
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: GraphQLRequest,
+    counter: &StatementCounter,
 ) -> GraphQLResponse {
     let mut request = request.into_inner();
-    if let Some(token) = bearer_token(&headers) {
+    let viewer = match bearer_token(headers) {
         // An unknown or expired token leaves the request anonymous: queries answer what
         // anyone may see, and mutations that need a user say UNAUTHENTICATED.
-        match service::auth::authenticate(&state.db, token).await {
-            Ok(Some(viewer)) => request = request.data(viewer),
-            Ok(None) => {}
+        Some(token) => match service::auth::authenticate(&state.db, token).await {
+            Ok(viewer) => viewer,
             Err(err) => {
                 tracing::error!(error = ?err, "authentication failed");
                 let mut error = ServerError::new("internal error", None);
@@ -30,7 +52,12 @@ pub async fn handler(
                 error.extensions = Some(extensions);
                 return async_graphql::Response::from_errors(vec![error]).into();
             }
-        }
+        },
+        None => None,
+    };
+    request = request.data(Loaders::new(&state.db, viewer.as_ref(), counter));
+    if let Some(viewer) = viewer {
+        request = request.data(viewer);
     }
     state.schema.execute(request).await.into()
 }

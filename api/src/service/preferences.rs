@@ -14,3 +14,19 @@ pub async fn for_user(db: &DatabaseConnection, user_id: i32) -> Result<user_pref
         .await?
         .ok_or_else(|| Error::Internal(format!("user {user_id} has no preferences row")))
 }
+
+/// The preferences of each of `user_ids`, in one statement.
+pub async fn by_user_ids(
+    db: &impl sea_orm::ConnectionTrait,
+    user_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, user_preferences::Model>> {
+    let rows = user_preferences::Entity::find()
+        .filter(
+            user_preferences::COLUMN
+                .user_id
+                .is_in(user_ids.iter().copied()),
+        )
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|p| (p.user_id, p)).collect())
+}

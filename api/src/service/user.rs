@@ -1,9 +1,20 @@
 //! Reading users and changing one's own profile.
 
-use entity::user;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, QueryFilter};
+use std::collections::HashMap;
 
-use super::{auth::taken_name, now, validate, viewer::Viewer};
+use entity::user;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+};
+
+use super::{
+    auth::taken_name,
+    now,
+    page::{Cursor, Page, Sort, SortKey, Window},
+    validate,
+    viewer::Viewer,
+};
 use crate::error::{Error, Result};
 
 /// A change to the viewer's profile. `None`: keep; `Some(None)`: clear (where clearable).
@@ -61,4 +72,68 @@ pub async fn update_profile(
         Err(sea_orm::DbErr::RecordNotUpdated) => Err(Error::NotFound("user")),
         Err(err) => Err(taken_name(err)),
     }
+}
+
+/// The ordering of user lists: by username.
+pub const ORDERING: &str = "user:username";
+
+const SORT: Sort = Sort {
+    key_sql: r#""users"."username""#,
+    id_sql: r#""users"."id""#,
+    descending: false,
+    nullable: false,
+};
+
+/// The cursor of `user` in user lists.
+pub fn cursor(user: &user::Model) -> Cursor {
+    Cursor {
+        ordering: ORDERING.to_owned(),
+        key: SortKey::Text(user.username.clone()),
+        id: user.id,
+    }
+}
+
+/// The users with these ids.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, user::Model>> {
+    let users = user::Entity::find()
+        .filter(user::COLUMN.id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(users.into_iter().map(|u| (u.id, u)).collect())
+}
+
+fn search_condition(search: Option<&str>) -> Condition {
+    let mut all = Condition::all();
+    if let Some(search) = search.filter(|s| !s.is_empty()) {
+        all = all.add(Expr::cust_with_values(
+            r#"LOWER("users"."username") LIKE ? ESCAPE '\'"#,
+            [super::todo_list::like_pattern(&search.to_lowercase())],
+        ));
+    }
+    all
+}
+
+/// A page of users, by username, whose username contains `search` (ignoring case).
+pub async fn page(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    window: &Window,
+) -> Result<Page<user::Model>> {
+    let sort = SORT.for_window(window);
+    let mut select = user::Entity::find().filter(search_condition(search));
+    if let Some(cursor) = &window.cursor {
+        select = select.filter(sort.after(cursor));
+    }
+    for (expr, order) in sort.order_by() {
+        select = select.order_by(expr, order);
+    }
+    Ok(window.finish(select.limit(window.fetch()).all(db).await?))
+}
+
+/// How many users contain `search`.
+pub async fn count(db: &impl ConnectionTrait, search: Option<&str>) -> Result<u64> {
+    Ok(user::Entity::find()
+        .filter(search_condition(search))
+        .count(db)
+        .await?)
 }

@@ -1,0 +1,163 @@
+//! Relay Cursor Connections: `PageInfo`, the connection and edge types, page arguments, and
+//! `totalCount`, which costs a statement and is therefore computed only when selected.
+
+use async_graphql::{Context, SimpleObject};
+
+use super::{
+    context::ContextExt,
+    loaders::{Loaders, TodoCountKey},
+};
+use crate::{
+    error::Result,
+    service::{
+        self,
+        page::{Page, PageArgs, PageLimits, Window},
+        todo_list::TodoFilter,
+    },
+};
+
+/// Relay Cursor Connections. Cursors are opaque keyset cursors, never offsets.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PageInfo {
+    /// More items follow the last edge.
+    pub has_next_page: bool,
+    /// More items precede the first edge.
+    pub has_previous_page: bool,
+    /// Cursor of the first edge.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last edge.
+    pub end_cursor: Option<String>,
+}
+
+/// Where a connection's `totalCount` comes from, resolved only when asked for.
+#[derive(Debug, Clone)]
+pub enum TotalCount {
+    /// Known without asking (e.g. an anonymous viewer sees no todos).
+    Known(u64),
+    /// Todos of one user or tag: batched across parents.
+    TodosOfParent(TodoCountKey),
+    /// Every todo the viewer may see.
+    Todos(TodoFilter),
+    /// Users matching a search.
+    Users(Option<String>),
+    /// Tags matching a search.
+    Tags(Option<String>),
+}
+
+impl TotalCount {
+    /// Counts.
+    pub async fn resolve(&self, ctx: &Context<'_>) -> Result<u64> {
+        let db = ctx.db()?;
+        match self {
+            Self::Known(n) => Ok(*n),
+            Self::TodosOfParent(key) => Ok(ctx
+                .app_data::<Loaders>()?
+                .todo_count_by_parent
+                .load_one(key.clone())
+                .await
+                .map_err(|err| crate::error::Error::Internal(err.to_string()))?
+                .unwrap_or(0)),
+            Self::Todos(filter) => service::todo_list::count(db, ctx.viewer(), filter).await,
+            Self::Users(search) => service::user::count(db, search.as_deref()).await,
+            Self::Tags(search) => service::tag::count(db, search.as_deref()).await,
+        }
+    }
+}
+
+/// The validated window of a connection field's arguments.
+pub fn window(ctx: &Context<'_>, args: PageArgs, ordering: &str) -> Result<Window> {
+    Window::new(&args, *ctx.app_data::<PageLimits>()?, ordering)
+}
+
+/// Builds `PageInfo` and the edges of `page`, with `cursor` giving each node's cursor.
+pub fn edges<M, N>(
+    page: Page<M>,
+    cursor: impl Fn(&M) -> String,
+    node: impl Fn(M) -> N,
+) -> (PageInfo, Vec<(String, N)>) {
+    let edges: Vec<(String, N)> = page
+        .items
+        .into_iter()
+        .map(|m| (cursor(&m), node(m)))
+        .collect();
+    let info = PageInfo {
+        has_next_page: page.has_next,
+        has_previous_page: page.has_previous,
+        start_cursor: edges.first().map(|(c, _)| c.clone()),
+        end_cursor: edges.last().map(|(c, _)| c.clone()),
+    };
+    (info, edges)
+}
+
+/// Declares `$connection` and `$edge` for node type `$node`.
+macro_rules! connection_type {
+    ($connection:ident, $edge:ident, $node:ty, $what:literal) => {
+        #[doc = concat!("A page of ", $what, ".")]
+        pub struct $connection {
+            /// Edges in order.
+            pub edges: Vec<$edge>,
+            /// Paging state.
+            pub page_info: $crate::graphql::connection::PageInfo,
+            /// Where the total comes from.
+            pub total: $crate::graphql::connection::TotalCount,
+        }
+
+        impl $connection {
+            /// From a page, a cursor function and a node constructor.
+            pub fn new<M>(
+                page: $crate::service::page::Page<M>,
+                cursor: impl Fn(&M) -> String,
+                node: impl Fn(M) -> $node,
+                total: $crate::graphql::connection::TotalCount,
+            ) -> Self {
+                let (page_info, edges) = $crate::graphql::connection::edges(page, cursor, node);
+                Self {
+                    edges: edges
+                        .into_iter()
+                        .map(|(cursor, node)| $edge { cursor, node })
+                        .collect(),
+                    page_info,
+                    total,
+                }
+            }
+        }
+
+        #[doc = concat!("A page of ", $what, ".")]
+        #[async_graphql::Object]
+        impl $connection {
+            /// The items with their cursors.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            /// The items alone.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|edge| &edge.node).collect()
+            }
+
+            /// Paging state.
+            async fn page_info(&self) -> &$crate::graphql::connection::PageInfo {
+                &self.page_info
+            }
+
+            /// How many items the whole list holds (all pages); computed only when asked.
+            async fn total_count(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<i32> {
+                Ok(i32::try_from(self.total.resolve(ctx).await?).unwrap_or(i32::MAX))
+            }
+        }
+
+        #[doc = concat!("One of ", $what, " with its cursor.")]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Opaque cursor: pass it as `after` or `before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+    };
+}
+
+pub(crate) use connection_type;

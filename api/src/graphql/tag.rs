@@ -1,0 +1,124 @@
+//! The `Tag` type, `tag(name:)` and `tags`.
+
+use async_graphql::{Context, ID, Object};
+use entity::tag;
+
+use super::{
+    connection::{TotalCount, connection_type, window},
+    context::ContextExt,
+    loaders::{Loaders, TodoCountKey, TodoPageKey},
+    node::{NodeType, global_id},
+    scalars::DateTime,
+    todo::{TodoConnection, TodoFilter, TodoOrder, list_query},
+};
+use crate::service::{self, page::PageArgs, todo_list::Parent};
+
+/// A label for todos, shared by all users.
+pub struct Tag(pub tag::Model);
+
+connection_type!(TagConnection, TagEdge, Tag, "tags");
+
+/// A label for todos, shared by all users.
+#[Object]
+impl Tag {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::Tag, self.0.id)
+    }
+
+    /// Unique name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// #rrggbb
+    async fn color(&self) -> &str {
+        &self.0.color
+    }
+
+    /// When it was created.
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+
+    /// Todos with this tag that the viewer may see.
+    #[allow(clippy::too_many_arguments)]
+    async fn todos(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TodoFilter>,
+        order_by: Option<TodoOrder>,
+    ) -> async_graphql::Result<TodoConnection> {
+        let query = list_query(
+            ctx,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            filter,
+            order_by,
+        )?;
+        let total = TotalCount::TodosOfParent(TodoCountKey {
+            parent: Parent::Tag,
+            id: self.0.id,
+            filter: query.filter.clone(),
+        });
+        let key = TodoPageKey {
+            parent: Parent::Tag,
+            id: self.0.id,
+            query: query.clone(),
+        };
+        let page = ctx
+            .app_data::<Loaders>()?
+            .todo_page_by_parent
+            .load_one(key)
+            .await?;
+        Ok(TodoConnection::of(
+            page.unwrap_or_else(service::page::Page::empty),
+            &query,
+            total,
+        ))
+    }
+}
+
+/// Tag queries.
+#[derive(Default)]
+pub struct TagQuery;
+
+/// Tag queries.
+#[Object]
+impl TagQuery {
+    /// The tag with this name, or null.
+    async fn tag(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<Tag>> {
+        Ok(service::tag::by_name(ctx.db()?, &name).await?.map(Tag))
+    }
+
+    /// All tags, by name; `search` keeps those whose name contains it (ignoring case).
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        search: Option<String>,
+    ) -> async_graphql::Result<TagConnection> {
+        let args = PageArgs {
+            first,
+            after,
+            ..Default::default()
+        };
+        let window = window(ctx, args, service::tag::ORDERING)?;
+        let page = service::tag::page(ctx.db()?, search.as_deref(), &window).await?;
+        Ok(TagConnection::new(
+            page,
+            |t| service::tag::cursor(t).encode(),
+            Tag,
+            TotalCount::Tags(search),
+        ))
+    }
+}

@@ -1,0 +1,277 @@
+//! The `Todo` type, its filter and order inputs, and `Query.todos`.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use entity::todo;
+
+use super::{
+    connection::{TotalCount, connection_type, window},
+    context::ContextExt,
+    loaders::Loaders,
+    node::{NodeType, global_id},
+    scalars::DateTime,
+    tag::Tag,
+    user::User,
+};
+use crate::{
+    error::Error,
+    service::{
+        self,
+        page::PageArgs,
+        todo_list::{
+            TodoFilter as Filter, TodoListQuery, TodoOrder as Order, TodoOrderField as Field,
+        },
+    },
+};
+
+/// How urgent a todo is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::todo::Priority")]
+pub enum Priority {
+    /// Can wait.
+    Low,
+    /// The default.
+    Medium,
+    /// Do it first.
+    High,
+}
+
+/// Sort direction.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    /// Smallest first.
+    Asc,
+    /// Largest first.
+    #[default]
+    Desc,
+}
+
+/// What todos can be sorted by; ties are broken by id.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TodoOrderField {
+    /// Creation time.
+    #[default]
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+    /// Due date; todos without one come last in both directions.
+    DueDate,
+    /// LOW < MEDIUM < HIGH.
+    Priority,
+    /// Title.
+    Title,
+}
+
+/// A sort order.
+#[derive(InputObject, Debug, Clone, Copy)]
+pub struct TodoOrder {
+    /// Sort key.
+    #[graphql(default)]
+    field: TodoOrderField,
+    /// Direction.
+    #[graphql(default)]
+    direction: OrderDirection,
+}
+
+/// All given conditions must hold.
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct TodoFilter {
+    /// Done or not.
+    completed: Option<bool>,
+    /// Any of these priorities.
+    priority: Option<Vec<Priority>>,
+    /// Case-insensitive substring of title or description; % and _ match themselves.
+    search: Option<String>,
+    /// dueDate is in the past and the todo is not completed.
+    overdue: Option<bool>,
+    /// Due strictly before this instant.
+    due_before: Option<DateTime>,
+    /// Due strictly after this instant.
+    due_after: Option<DateTime>,
+    /// Has at least one of these tag names.
+    tags: Option<Vec<String>>,
+    /// true: only soft-deleted todos; false or absent: only live ones.
+    deleted: Option<bool>,
+}
+
+impl From<TodoFilter> for Filter {
+    fn from(f: TodoFilter) -> Self {
+        Self {
+            completed: f.completed,
+            priorities: f
+                .priority
+                .map(|ps| ps.into_iter().map(Into::into).collect()),
+            search: f.search.filter(|s| !s.is_empty()),
+            overdue: f.overdue,
+            due_before: f.due_before.map(|d| d.0),
+            due_after: f.due_after.map(|d| d.0),
+            tags: f.tags,
+            deleted: f.deleted,
+        }
+    }
+}
+
+impl From<TodoOrder> for Order {
+    fn from(o: TodoOrder) -> Self {
+        Self {
+            field: match o.field {
+                TodoOrderField::CreatedAt => Field::CreatedAt,
+                TodoOrderField::UpdatedAt => Field::UpdatedAt,
+                TodoOrderField::DueDate => Field::DueDate,
+                TodoOrderField::Priority => Field::Priority,
+                TodoOrderField::Title => Field::Title,
+            },
+            descending: o.direction == OrderDirection::Desc,
+        }
+    }
+}
+
+/// The arguments of every todo connection field, validated.
+pub fn list_query(
+    ctx: &Context<'_>,
+    args: PageArgs,
+    filter: Option<TodoFilter>,
+    order: Option<TodoOrder>,
+) -> crate::error::Result<TodoListQuery> {
+    let order: Order = order.map(Into::into).unwrap_or_default();
+    Ok(TodoListQuery {
+        window: window(ctx, args, order.cursor_name())?,
+        filter: filter.map(Into::into).unwrap_or_default(),
+        order,
+    })
+}
+
+connection_type!(TodoConnection, TodoEdge, Todo, "todos");
+
+impl TodoConnection {
+    /// A connection over `page`, with cursors of `query`'s order.
+    pub fn of(
+        page: service::page::Page<todo::Model>,
+        query: &TodoListQuery,
+        total: TotalCount,
+    ) -> Self {
+        let order = query.order;
+        Self::new(page, |t| order.cursor(t).encode(), Todo, total)
+    }
+}
+
+/// Something to do, owned by one user.
+pub struct Todo(pub todo::Model);
+
+/// Something to do, owned by one user.
+#[Object]
+impl Todo {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::Todo, self.0.id)
+    }
+
+    /// What to do.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Details.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// How urgent it is.
+    async fn priority(&self) -> Priority {
+        self.0.priority.into()
+    }
+
+    /// Whether it is done.
+    async fn completed(&self) -> bool {
+        self.0.completed
+    }
+
+    /// When it should be done.
+    async fn due_date(&self) -> Option<DateTime> {
+        self.0.due_date.map(DateTime)
+    }
+
+    /// When it was completed; null while open.
+    async fn completed_at(&self) -> Option<DateTime> {
+        self.0.completed_at.map(DateTime)
+    }
+
+    /// Set when soft-deleted; null otherwise.
+    async fn deleted_at(&self) -> Option<DateTime> {
+        self.0.deleted_at.map(DateTime)
+    }
+
+    /// When it was created.
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+
+    /// Optimistic-locking version: starts at 1, +1 on every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The owner.
+    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let user = ctx
+            .app_data::<Loaders>()?
+            .user_by_id
+            .load_one(self.0.user_id)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        Ok(user.into())
+    }
+
+    /// Sorted by name.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
+        let tags = ctx
+            .app_data::<Loaders>()?
+            .tags_by_todo_id
+            .load_one(self.0.id)
+            .await?;
+        Ok(tags.unwrap_or_default().into_iter().map(Tag).collect())
+    }
+}
+
+/// Todo queries.
+#[derive(Default)]
+pub struct TodoQuery;
+
+/// Todo queries.
+#[Object]
+impl TodoQuery {
+    /// The viewer's todos (admins: everyone's). Anonymous viewers see none.
+    #[allow(clippy::too_many_arguments)]
+    async fn todos(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TodoFilter>,
+        order_by: Option<TodoOrder>,
+    ) -> async_graphql::Result<TodoConnection> {
+        let query = list_query(
+            ctx,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            filter,
+            order_by,
+        )?;
+        let page = service::todo_list::page(ctx.db()?, ctx.viewer(), &query).await?;
+        Ok(TodoConnection::of(
+            page,
+            &query,
+            TotalCount::Todos(query.filter.clone()),
+        ))
+    }
+}

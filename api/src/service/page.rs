@@ -1,0 +1,296 @@
+//! Keyset pagination shared by every connection: page arguments, opaque cursors, and the
+//! SQL conditions that continue an ordering after a cursor. Cursors hold the sort key and
+//! the id of a row, never an offset, so page 1,000 costs what page 1 costs.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    Condition, ExprTrait,
+    sea_query::{Expr, Order, SimpleExpr},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Page sizes, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLimits {
+    /// Size when neither `first` nor `last` is given.
+    pub default: u64,
+    /// Largest `first` or `last` accepted.
+    pub max: u64,
+}
+
+/// The Relay arguments of a connection field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PageArgs {
+    /// Forward page size.
+    pub first: Option<i32>,
+    /// Continue after this cursor.
+    pub after: Option<String>,
+    /// Backward page size.
+    pub last: Option<i32>,
+    /// Continue before this cursor.
+    pub before: Option<String>,
+}
+
+/// A validated page request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Window {
+    /// How many rows the page holds.
+    pub size: u64,
+    /// Paging backwards (`last`/`before`): the query runs in reverse order.
+    pub backward: bool,
+    /// Where to continue from.
+    pub cursor: Option<Cursor>,
+}
+
+impl Window {
+    /// Checks `args` against `limits` and decodes the cursor for `ordering`.
+    pub fn new(args: &PageArgs, limits: PageLimits, ordering: &str) -> Result<Self> {
+        let count = |value: Option<i32>, field: &'static str| -> Result<Option<u64>> {
+            match value {
+                None => Ok(None),
+                Some(n) if n < 0 => Err(Error::invalid(
+                    field,
+                    format!("{field} must not be negative."),
+                )),
+                Some(n) if n as u64 > limits.max => Err(Error::invalid(
+                    field,
+                    format!("{field} must be at most {}.", limits.max),
+                )),
+                Some(n) => Ok(Some(n as u64)),
+            }
+        };
+        let first = count(args.first, "first")?;
+        let last = count(args.last, "last")?;
+        let backward = last.is_some() || args.before.is_some();
+        if backward && (first.is_some() || args.after.is_some()) {
+            return Err(Error::invalid(
+                "last",
+                "Page forwards with first/after or backwards with last/before, not both.",
+            ));
+        }
+        let (size, cursor, field) = if backward {
+            (last, args.before.as_deref(), "before")
+        } else {
+            (first, args.after.as_deref(), "after")
+        };
+        let cursor = cursor
+            .map(|c| Cursor::decode(c, ordering, field))
+            .transpose()?;
+        Ok(Self {
+            size: size.unwrap_or(limits.default),
+            backward,
+            cursor,
+        })
+    }
+
+    /// Rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch(&self) -> u64 {
+        self.size + 1
+    }
+
+    /// Turns the fetched rows (in query order) into the page, in display order.
+    pub fn finish<T>(&self, mut rows: Vec<T>) -> Page<T> {
+        let more = rows.len() as u64 > self.size;
+        rows.truncate(self.size as usize);
+        if self.backward {
+            rows.reverse();
+        }
+        // Whether rows exist on the cursor's other side is not known without another
+        // statement; Relay allows answering with whether a cursor was given.
+        let (has_next, has_previous) = if self.backward {
+            (self.cursor.is_some(), more)
+        } else {
+            (more, self.cursor.is_some())
+        };
+        Page {
+            items: rows,
+            has_next,
+            has_previous,
+        }
+    }
+}
+
+/// One page of rows.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows, in display order.
+    pub items: Vec<T>,
+    /// Rows follow the last one.
+    pub has_next: bool,
+    /// Rows precede the first one.
+    pub has_previous: bool,
+}
+
+impl<T> Page<T> {
+    /// A page with nothing on it.
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            has_next: false,
+            has_previous: false,
+        }
+    }
+}
+
+/// The value a row is sorted by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortKey {
+    /// A timestamp.
+    #[serde(rename = "t")]
+    Time(DateTime<Utc>),
+    /// A string.
+    #[serde(rename = "s")]
+    Text(String),
+    /// A number.
+    #[serde(rename = "n")]
+    Int(i64),
+    /// SQL NULL (sorted last).
+    #[serde(rename = "z")]
+    Null,
+}
+
+impl SortKey {
+    fn value(&self) -> SimpleExpr {
+        match self {
+            Self::Time(t) => Expr::val(*t),
+            Self::Text(s) => Expr::val(s.clone()),
+            Self::Int(n) => Expr::val(*n),
+            Self::Null => Expr::cust("NULL"),
+        }
+    }
+}
+
+/// A position in an ordering: the row's sort key and id, and which ordering it belongs to,
+/// so that a cursor from another list or ordering is rejected instead of misread.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The ordering, e.g. `todo:created_at`.
+    #[serde(rename = "o")]
+    pub ordering: String,
+    /// The row's sort key.
+    #[serde(rename = "k")]
+    pub key: SortKey,
+    /// The row's id, the tiebreak.
+    #[serde(rename = "i")]
+    pub id: i32,
+}
+
+impl Cursor {
+    /// The opaque form clients see.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(text: &str, ordering: &str, field: &'static str) -> Result<Self> {
+        let invalid = || Error::invalid(field, format!("{text:?} is not a cursor of this list."));
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        let cursor: Self = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        if cursor.ordering == ordering {
+            Ok(cursor)
+        } else {
+            Err(invalid())
+        }
+    }
+}
+
+/// How a list is sorted: a key expression (static SQL), its direction, whether it can be
+/// NULL (NULLs always sort last), then the row id in the same direction.
+#[derive(Debug, Clone, Copy)]
+pub struct Sort {
+    /// SQL of the sort key, e.g. `"todos"."created_at"`.
+    pub key_sql: &'static str,
+    /// SQL of the id column.
+    pub id_sql: &'static str,
+    /// Descending?
+    pub descending: bool,
+    /// Whether the key can be NULL.
+    pub nullable: bool,
+}
+
+impl Sort {
+    /// The sort as the query runs it: reversed when paging backwards.
+    pub fn for_window(self, window: &Window) -> QuerySort {
+        QuerySort {
+            sort: self,
+            descending: self.descending != window.backward,
+            nulls_last: !window.backward,
+        }
+    }
+}
+
+/// A sort in the direction the query runs.
+#[derive(Debug, Clone, Copy)]
+pub struct QuerySort {
+    sort: Sort,
+    descending: bool,
+    nulls_last: bool,
+}
+
+impl QuerySort {
+    /// ORDER BY terms, as SQL (for window functions) and as expressions.
+    pub fn order_sql(&self) -> String {
+        let dir = if self.descending { "DESC" } else { "ASC" };
+        let nulls = if self.nulls_last { "ASC" } else { "DESC" };
+        let key = self.sort.key_sql;
+        let id = self.sort.id_sql;
+        if self.sort.nullable {
+            format!("({key} IS NULL) {nulls}, {key} {dir}, {id} {dir}")
+        } else {
+            format!("{key} {dir}, {id} {dir}")
+        }
+    }
+
+    /// ORDER BY terms for a plain query.
+    pub fn order_by(&self) -> Vec<(SimpleExpr, Order)> {
+        let dir = if self.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        let nulls = if self.nulls_last {
+            Order::Asc
+        } else {
+            Order::Desc
+        };
+        let mut terms = Vec::new();
+        if self.sort.nullable {
+            terms.push((
+                Expr::cust(format!("({} IS NULL)", self.sort.key_sql)),
+                nulls,
+            ));
+        }
+        terms.push((Expr::cust(self.sort.key_sql), dir.clone()));
+        terms.push((Expr::cust(self.sort.id_sql), dir));
+        terms
+    }
+
+    /// Rows strictly after `cursor` in this order.
+    pub fn after(&self, cursor: &Cursor) -> Condition {
+        let key = || Expr::cust(self.sort.key_sql);
+        let id = || Expr::cust(self.sort.id_sql);
+        let beyond = |a: SimpleExpr, b: SimpleExpr| if self.descending { a.lt(b) } else { a.gt(b) };
+        let id_beyond = beyond(id(), Expr::val(cursor.id));
+        match &cursor.key {
+            SortKey::Null => {
+                let same = Condition::all().add(key().is_null()).add(id_beyond);
+                if self.nulls_last {
+                    same
+                } else {
+                    Condition::any().add(same).add(key().is_not_null())
+                }
+            }
+            value => {
+                let mut any = Condition::any()
+                    .add(beyond(key(), value.value()))
+                    .add(Condition::all().add(key().eq(value.value())).add(id_beyond));
+                if self.sort.nullable && self.nulls_last {
+                    any = any.add(key().is_null());
+                }
+                any
+            }
+        }
+    }
+}
