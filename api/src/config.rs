@@ -73,6 +73,12 @@ pub struct Config {
     #[arg(long, env = "PAGE_SIZE_MAX", default_value_t = 100, global = true)]
     pub page_size_max: u64,
 
+    /// Milliseconds a DataLoader batch waits for more keys once the request is idle. Batches
+    /// already wait until the request has registered every key it can (see
+    /// `graphql::loaders::quiescence`), so the default adds no latency.
+    #[arg(long, env = "DATALOADER_DELAY_MS", default_value_t = 0, global = true)]
+    pub dataloader_delay_ms: u64,
+
     /// Authentication settings.
     #[command(flatten)]
     pub auth: AuthConfig,

@@ -17,6 +17,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The GraphQL schema with its app-wide data.
     pub schema: AppSchema,
+    /// How long loaders gather keys.
+    pub dataloader_delay: std::time::Duration,
     /// Whether responses carry the `x-sql-statements` header.
     pub expose_sql_statement_count: bool,
 }
@@ -44,6 +46,7 @@ impl AppState {
         Ok(Self {
             db,
             schema,
+            dataloader_delay: std::time::Duration::from_millis(config.dataloader_delay_ms),
             expose_sql_statement_count: config.expose_sql_statement_count,
         })
     }

@@ -38,6 +38,7 @@ impl TestApp {
         config.pool.max_connections = 5;
         config.pool.min_connections = 0;
         config.no_migrate = false;
+        config.expose_sql_statement_count = true;
         configure(&mut config);
         let state = api::AppState::new(&config)
             .await
@@ -81,6 +82,43 @@ impl TestApp {
     /// POSTs a GraphQL request with `Authorization: Bearer <token>`.
     pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
         self.gql_with(Some(token), query, variables).await
+    }
+
+    /// Like [`TestApp::gql_as`] (anonymous with `None`), also returning how many SQL
+    /// statements the server executed for the request.
+    pub async fn gql_counted(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (Value, u32) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        let statements = response
+            .headers()
+            .get("x-sql-statements")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("an x-sql-statements header");
+        (response.json().await.expect("a JSON body"), statements)
+    }
+
+    /// The database id of the user `username`.
+    pub async fn user_id(&self, username: &str) -> i32 {
+        use sea_orm::{EntityTrait, QueryFilter};
+        entity::user::Entity::find()
+            .filter(entity::user::COLUMN.username.eq(username))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("the user exists")
+            .id
     }
 
     async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {

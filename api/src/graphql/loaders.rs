@@ -3,6 +3,7 @@
 //! data and a mutation could be answered from a stale cache.
 
 mod preferences_by_user_id;
+pub mod quiescence;
 mod tag_by_id;
 mod tags_by_todo_id;
 mod todo_by_id;
@@ -10,11 +11,12 @@ mod todo_count_by_parent;
 mod todo_page_by_parent;
 mod user_by_id;
 
-use std::{future::Future, pin::Pin, sync::Arc};
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 
+use self::quiescence::RequestActivity;
 pub use self::{
     preferences_by_user_id::PreferencesByUserIdLoader,
     tag_by_id::TagByIdLoader,
@@ -48,55 +50,80 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    /// The loaders for one request of `viewer`; their statements count towards `counter`.
+    /// The loaders for one request of `viewer`; their statements count towards `counter`,
+    /// and each gathers keys for `delay` before running its batch.
     pub fn new(
         db: &DatabaseConnection,
         viewer: Option<&Viewer>,
         counter: &StatementCounter,
+        activity: &Arc<RequestActivity>,
+        delay: Duration,
     ) -> Self {
         let viewer = viewer.cloned();
+        let batch = Batch {
+            counter: counter.clone(),
+            activity: activity.clone(),
+            delay,
+        };
         Self {
-            user_by_id: DataLoader::new(UserByIdLoader(db.clone()), spawner(counter.clone())),
-            preferences_by_user_id: DataLoader::new(
-                PreferencesByUserIdLoader(db.clone()),
-                spawner(counter.clone()),
-            ),
-            tags_by_todo_id: DataLoader::new(
-                TagsByTodoIdLoader(db.clone()),
-                spawner(counter.clone()),
-            ),
-            tag_by_id: DataLoader::new(TagByIdLoader(db.clone()), spawner(counter.clone())),
-            todo_by_id: DataLoader::new(
+            user_by_id: new(UserByIdLoader(db.clone()), &batch),
+            preferences_by_user_id: new(PreferencesByUserIdLoader(db.clone()), &batch),
+            tags_by_todo_id: new(TagsByTodoIdLoader(db.clone()), &batch),
+            tag_by_id: new(TagByIdLoader(db.clone()), &batch),
+            todo_by_id: new(
                 TodoByIdLoader {
                     db: db.clone(),
                     viewer: viewer.clone(),
                 },
-                spawner(counter.clone()),
+                &batch,
             ),
-            todo_page_by_parent: DataLoader::new(
+            todo_page_by_parent: new(
                 TodoPageByParentLoader {
                     db: db.clone(),
                     viewer: viewer.clone(),
                 },
-                spawner(counter.clone()),
+                &batch,
             ),
-            todo_count_by_parent: DataLoader::new(
+            todo_count_by_parent: new(
                 TodoCountByParentLoader {
                     db: db.clone(),
                     viewer,
                 },
-                spawner(counter.clone()),
+                &batch,
             ),
         }
     }
 }
 
-/// Batches run in tasks of their own; this keeps them inside the request's statement count.
+/// How the batches of one request run.
+struct Batch {
+    counter: StatementCounter,
+    activity: Arc<RequestActivity>,
+    delay: Duration,
+}
+
+fn new<L: Send + Sync + 'static>(loader: L, batch: &Batch) -> DataLoader<L> {
+    DataLoader::new(
+        loader,
+        spawner(batch.counter.clone(), batch.activity.clone()),
+    )
+    .delay(batch.delay)
+}
+
+/// Batches run in tasks of their own: inside the request's statement count, and only once
+/// the request has registered every key it is going to (see [`quiescence`]).
 fn spawner(
     counter: StatementCounter,
+    activity: Arc<RequestActivity>,
 ) -> impl Fn(Pin<Box<dyn Future<Output = ()> + Send>>) -> tokio::task::JoinHandle<()>
 + Send
 + Sync
 + 'static {
-    move |batch| tokio::spawn(counter.scope(batch))
+    move |batch| {
+        let activity = activity.clone();
+        tokio::spawn(counter.scope(async move {
+            activity.until_idle().await;
+            batch.await;
+        }))
+    }
 }

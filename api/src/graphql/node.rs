@@ -127,17 +127,17 @@ async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
     };
     let loaders = ctx.app_data::<Loaders>()?;
     let shared = |err: std::sync::Arc<Error>| Error::Internal(err.to_string());
-    let mut users = loaders
+    let users = loaders
         .user_by_id
         .load_many(of_type(NodeType::User))
         .await
         .map_err(shared)?;
-    let mut todos = loaders
+    let todos = loaders
         .todo_by_id
         .load_many(of_type(NodeType::Todo))
         .await
         .map_err(shared)?;
-    let mut tags = loaders
+    let tags = loaders
         .tag_by_id
         .load_many(of_type(NodeType::Tag))
         .await
@@ -145,9 +145,9 @@ async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
     Ok(decoded
         .iter()
         .map(|(node_type, id)| match node_type {
-            NodeType::User => users.remove(id).map(|u| Node::User(u.into())),
-            NodeType::Todo => todos.remove(id).map(|t| Node::Todo(Todo(t))),
-            NodeType::Tag => tags.remove(id).map(|t| Node::Tag(Tag(t))),
+            NodeType::User => users.get(id).cloned().map(|u| Node::User(u.into())),
+            NodeType::Todo => todos.get(id).cloned().map(|t| Node::Todo(Todo(t))),
+            NodeType::Tag => tags.get(id).cloned().map(|t| Node::Tag(Tag(t))),
         })
         .collect())
 }

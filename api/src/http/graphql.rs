@@ -9,7 +9,17 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{graphql::loaders::Loaders, service, state::AppState, statements::StatementCounter};
+use std::sync::Arc;
+
+use crate::{
+    graphql::loaders::{
+        Loaders,
+        quiescence::{RequestActivity, track},
+    },
+    service,
+    state::AppState,
+    statements::StatementCounter,
+};
 
 /// POST and GET /graphql.
 pub async fn handler(
@@ -18,9 +28,9 @@ pub async fn handler(
     request: GraphQLRequest,
 ) -> Response {
     let counter = StatementCounter::default();
-    let response = counter
-        .scope(execute(&state, &headers, request, &counter))
-        .await;
+    let activity = Arc::new(RequestActivity::default());
+    let execution = execute(&state, &headers, request, &counter, &activity);
+    let response = counter.scope(track(activity.clone(), execution)).await;
     let statements = counter.get();
     tracing::Span::current().record("sql_statements", statements);
     let mut response = response.into_response();
@@ -37,6 +47,7 @@ async fn execute(
     headers: &HeaderMap,
     request: GraphQLRequest,
     counter: &StatementCounter,
+    activity: &Arc<RequestActivity>,
 ) -> GraphQLResponse {
     let mut request = request.into_inner();
     let viewer = match bearer_token(headers) {
@@ -55,7 +66,13 @@ async fn execute(
         },
         None => None,
     };
-    request = request.data(Loaders::new(&state.db, viewer.as_ref(), counter));
+    request = request.data(Loaders::new(
+        &state.db,
+        viewer.as_ref(),
+        counter,
+        activity,
+        state.dataloader_delay,
+    ));
     if let Some(viewer) = viewer {
         request = request.data(viewer);
     }

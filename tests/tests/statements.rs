@@ -1,0 +1,187 @@
+//! No N+1: nested queries execute the same number of SQL statements however many parents a
+//! page holds. Counted by the server per request (the `x-sql-statements` header).
+
+#![allow(
+    clippy::expect_used,
+    reason = "in a test, a failed expectation is the failure"
+)]
+
+use serde_json::{Value, json};
+use tests::{
+    Backend,
+    fixtures::{self, NewTodo},
+    test_app::TestApp,
+};
+
+const NESTED: &str = "{ users(first: 50) { nodes { username
+    todos(first: 10, filter: { completed: false }) { nodes { title tags { name } } totalCount } } } }";
+
+/// Adds users `from..to`, each with two open todos and one completed, all tagged.
+async fn add_users(app: &TestApp, from: usize, to: usize, tags: &[entity::tag::Model]) {
+    for n in from..to {
+        let user = fixtures::user(app.db(), &format!("user{n:03}")).await;
+        for (i, completed) in [false, false, true].into_iter().enumerate() {
+            let todo = fixtures::todo(
+                app.db(),
+                &user,
+                NewTodo {
+                    completed,
+                    ..NewTodo::new(&format!("todo {n}.{i}"), i as i64)
+                },
+            )
+            .await;
+            for tag in tags.iter().skip(i % 2).take(2) {
+                fixtures::tag_todo(app.db(), &todo, tag).await;
+            }
+        }
+    }
+}
+
+async fn admin_token(app: &TestApp) -> String {
+    let (token, _) = app.sign_up("admin").await;
+    fixtures::make_admin(app.db(), app.user_id("admin").await).await;
+    token
+}
+
+fn nodes(body: &Value, path: &[&str]) -> Vec<Value> {
+    let mut value = &body["data"];
+    for key in path {
+        value = &value[key];
+    }
+    value["nodes"].as_array().cloned().unwrap_or_default()
+}
+
+async fn nested_users_todos_tags_is_constant(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let token = admin_token(&app).await;
+    let tags = [
+        fixtures::tag(app.db(), "home").await,
+        fixtures::tag(app.db(), "work").await,
+        fixtures::tag(app.db(), "zen").await,
+    ];
+    let mut counts = Vec::new();
+    // With the admin: 1 + 1, 10 + 1 and 49 + 1 = 50 users, the whole page.
+    for (from, to) in [(0, 1), (1, 10), (10, 49)] {
+        add_users(&app, from, to, &tags).await;
+        let (body, statements) = app.gql_counted(Some(&token), NESTED, json!({})).await;
+        assert_eq!(body.get("errors"), None, "{body}");
+        let users = nodes(&body, &["users"]);
+        // The admin plus every user added so far.
+        assert_eq!(users.len(), to + 1);
+        let last = users.last().expect("a user");
+        assert_eq!(last["todos"]["totalCount"], 2, "{last}");
+        assert_eq!(last["todos"]["nodes"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            last["todos"]["nodes"][0]["tags"].as_array().map(Vec::len),
+            Some(2),
+            "{last}"
+        );
+        counts.push(statements);
+    }
+    assert!(
+        counts.iter().all(|&c| c == counts[0]),
+        "statements for 1, 10, 50 users: {counts:?}"
+    );
+    assert!(counts[0] <= 6, "statements: {counts:?}");
+}
+tests::both_backends!(nested_users_todos_tags_is_constant);
+
+async fn tag_todos_owner_is_constant(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let token = admin_token(&app).await;
+    let tags = [
+        fixtures::tag(app.db(), "home").await,
+        fixtures::tag(app.db(), "work").await,
+    ];
+    let query = "{ tags(first: 10) { nodes { name
+        todos(first: 20) { nodes { title owner { username } tags { name } } totalCount } } } }";
+    let mut counts = Vec::new();
+    for (from, to) in [(0, 1), (1, 10), (10, 30)] {
+        add_users(&app, from, to, &tags).await;
+        let (body, statements) = app.gql_counted(Some(&token), query, json!({})).await;
+        assert_eq!(body.get("errors"), None, "{body}");
+        let tag_nodes = nodes(&body, &["tags"]);
+        assert_eq!(tag_nodes.len(), 2);
+        let home = &tag_nodes[0]["todos"];
+        // Every user's first and third todos carry "home".
+        assert_eq!(home["totalCount"], 2 * to, "{home}");
+        let owners: Vec<_> = home["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|t| &t["owner"]["username"])
+            .collect();
+        assert!(
+            owners
+                .iter()
+                .all(|o| o.as_str().is_some_and(|o| o.starts_with("user"))),
+            "{owners:?}"
+        );
+        counts.push(statements);
+    }
+    assert!(
+        counts.iter().all(|&c| c == counts[0]),
+        "statements: {counts:?}"
+    );
+    assert!(counts[0] <= 6, "statements: {counts:?}");
+}
+tests::both_backends!(tag_todos_owner_is_constant);
+
+async fn nodes_over_mixed_types_is_constant(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let token = admin_token(&app).await;
+    let tags = [
+        fixtures::tag(app.db(), "home").await,
+        fixtures::tag(app.db(), "work").await,
+    ];
+    add_users(&app, 0, 20, &tags).await;
+    let all = app
+        .gql_as(
+            &token,
+            "{ users(first: 50) { nodes { id todos(first: 3) { nodes { id tags { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut ids = Vec::new();
+    // The admin (first by username) has no todos; start with a user that has all three types.
+    for user in nodes(&all, &["users"]).into_iter().skip(1) {
+        ids.push(user["id"].clone());
+        for todo in user["todos"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            ids.push(todo["id"].clone());
+            for tag in todo["tags"].as_array().cloned().unwrap_or_default() {
+                ids.push(tag["id"].clone());
+            }
+        }
+    }
+    let query = "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }";
+    let mut counts = Vec::new();
+    for take in [3, 30, ids.len()] {
+        let chosen: Vec<_> = ids.iter().take(take).cloned().collect();
+        let (body, statements) = app
+            .gql_counted(Some(&token), query, json!({ "ids": chosen }))
+            .await;
+        let found = body["data"]["nodes"].as_array().expect("nodes");
+        assert_eq!(found.len(), take);
+        for (node, id) in found.iter().zip(&chosen) {
+            assert_eq!(&node["id"], id, "{body}");
+        }
+        counts.push(statements);
+    }
+    assert!(ids.len() > 100, "{} ids", ids.len());
+    assert!(
+        counts.iter().all(|&c| c == counts[0]),
+        "statements: {counts:?}"
+    );
+    assert!(counts[0] <= 4, "statements: {counts:?}");
+}
+tests::both_backends!(nodes_over_mixed_types_is_constant);
