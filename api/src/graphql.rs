@@ -5,6 +5,7 @@ pub mod auth;
 pub mod connection;
 pub mod context;
 pub mod error_codes;
+pub mod history;
 pub mod loaders;
 pub mod mutation;
 pub mod node;

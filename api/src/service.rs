@@ -2,6 +2,7 @@
 //! async functions over a SeaORM connection; they never see GraphQL types.
 
 pub mod auth;
+pub mod history;
 pub mod page;
 pub mod password;
 pub mod preferences;

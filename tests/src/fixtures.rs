@@ -134,3 +134,25 @@ pub async fn make_admin(db: &DatabaseConnection, user_id: i32) {
     .await
     .expect("promote to admin");
 }
+
+/// Records `action` by `actor` on `todo`, at minute `minute`.
+pub async fn history(
+    db: &DatabaseConnection,
+    todo: &todo::Model,
+    action: entity::todo_history::TodoAction,
+    actor: &user::Model,
+    minute: i64,
+) -> entity::todo_history::Model {
+    entity::todo_history::ActiveModel {
+        todo_id: Set(todo.id),
+        action: Set(action),
+        actor_id: Set(Some(actor.id)),
+        from_user_id: Set(None),
+        to_user_id: Set(None),
+        created_at: Set(at(minute)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert history")
+}

@@ -42,6 +42,8 @@ pub enum TotalCount {
     Users(Option<String>),
     /// Tags matching a search.
     Tags(Option<String>),
+    /// A todo's history entries.
+    History(i32),
 }
 
 impl TotalCount {
@@ -60,6 +62,13 @@ impl TotalCount {
             Self::Todos(filter) => service::todo_list::count(db, ctx.viewer(), filter).await,
             Self::Users(search) => service::user::count(db, search.as_deref()).await,
             Self::Tags(search) => service::tag::count(db, search.as_deref()).await,
+            Self::History(todo_id) => Ok(ctx
+                .app_data::<Loaders>()?
+                .history_count_by_todo
+                .load_one(*todo_id)
+                .await
+                .map_err(|err| crate::error::Error::Internal(err.to_string()))?
+                .unwrap_or(0)),
         }
     }
 }

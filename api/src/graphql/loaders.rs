@@ -2,6 +2,9 @@
 //! schema: a loader's cache must not outlive the request, or one user would see another's
 //! data and a mutation could be answered from a stale cache.
 
+mod history_count_by_todo;
+mod history_entry_by_id;
+mod history_page_by_todo;
 mod preferences_by_user_id;
 pub mod quiescence;
 mod tag_by_id;
@@ -18,6 +21,9 @@ use sea_orm::DatabaseConnection;
 
 use self::quiescence::RequestActivity;
 pub use self::{
+    history_count_by_todo::HistoryCountByTodoLoader,
+    history_entry_by_id::HistoryEntryByIdLoader,
+    history_page_by_todo::HistoryPageByTodoLoader,
     preferences_by_user_id::PreferencesByUserIdLoader,
     tag_by_id::TagByIdLoader,
     tags_by_todo_id::TagsByTodoIdLoader,
@@ -47,6 +53,12 @@ pub struct Loaders {
     pub todo_page_by_parent: DataLoader<TodoPageByParentLoader>,
     /// The todo count per owner or tag.
     pub todo_count_by_parent: DataLoader<TodoCountByParentLoader>,
+    /// A page of history per todo.
+    pub history_page_by_todo: DataLoader<HistoryPageByTodoLoader>,
+    /// The history length per todo.
+    pub history_count_by_todo: DataLoader<HistoryCountByTodoLoader>,
+    /// Visible history entries by id.
+    pub history_entry_by_id: DataLoader<HistoryEntryByIdLoader>,
 }
 
 impl Loaders {
@@ -86,6 +98,15 @@ impl Loaders {
             ),
             todo_count_by_parent: new(
                 TodoCountByParentLoader {
+                    db: db.clone(),
+                    viewer: viewer.clone(),
+                },
+                &batch,
+            ),
+            history_page_by_todo: new(HistoryPageByTodoLoader(db.clone()), &batch),
+            history_count_by_todo: new(HistoryCountByTodoLoader(db.clone()), &batch),
+            history_entry_by_id: new(
+                HistoryEntryByIdLoader {
                     db: db.clone(),
                     viewer,
                 },

@@ -7,7 +7,10 @@
 use async_graphql::{Context, ID, Interface, Object};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use super::{context::ContextExt, loaders::Loaders, tag::Tag, todo::Todo, user::User};
+use super::{
+    context::ContextExt, history::TodoHistoryEntry, loaders::Loaders, tag::Tag, todo::Todo,
+    user::User,
+};
 use crate::error::{Error, Result};
 
 /// The types that implement Node, as named in IDs.
@@ -19,6 +22,8 @@ pub enum NodeType {
     Todo,
     /// A `Tag`.
     Tag,
+    /// A `TodoHistoryEntry`.
+    TodoHistoryEntry,
 }
 
 impl NodeType {
@@ -27,6 +32,7 @@ impl NodeType {
             Self::User => "User",
             Self::Todo => "Todo",
             Self::Tag => "Tag",
+            Self::TodoHistoryEntry => "TodoHistoryEntry",
         }
     }
 
@@ -35,6 +41,7 @@ impl NodeType {
             "User" => Some(Self::User),
             "Todo" => Some(Self::Todo),
             "Tag" => Some(Self::Tag),
+            "TodoHistoryEntry" => Some(Self::TodoHistoryEntry),
             _ => None,
         }
     }
@@ -83,6 +90,8 @@ pub enum Node {
     Todo(Todo),
     /// A tag.
     Tag(Tag),
+    /// An audit trail entry.
+    TodoHistoryEntry(TodoHistoryEntry),
 }
 
 /// `node` and `nodes`.
@@ -137,6 +146,11 @@ async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
         .load_many(of_type(NodeType::Todo))
         .await
         .map_err(shared)?;
+    let entries = loaders
+        .history_entry_by_id
+        .load_many(of_type(NodeType::TodoHistoryEntry))
+        .await
+        .map_err(shared)?;
     let tags = loaders
         .tag_by_id
         .load_many(of_type(NodeType::Tag))
@@ -148,6 +162,10 @@ async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
             NodeType::User => users.get(id).cloned().map(|u| Node::User(u.into())),
             NodeType::Todo => todos.get(id).cloned().map(|t| Node::Todo(Todo(t))),
             NodeType::Tag => tags.get(id).cloned().map(|t| Node::Tag(Tag(t))),
+            NodeType::TodoHistoryEntry => entries
+                .get(id)
+                .cloned()
+                .map(|e| Node::TodoHistoryEntry(TodoHistoryEntry(e))),
         })
         .collect())
 }

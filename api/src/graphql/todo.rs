@@ -6,6 +6,7 @@ use entity::todo;
 use super::{
     connection::{TotalCount, connection_type, window},
     context::ContextExt,
+    history::{TodoHistoryConnection, TodoHistoryEntry},
     loaders::Loaders,
     node::{NodeType, global_id},
     scalars::DateTime,
@@ -224,6 +225,32 @@ impl Todo {
             .await?
             .ok_or(Error::NotFound("user"))?;
         Ok(user.into())
+    }
+
+    /// Audit trail of this todo, newest first.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<TodoHistoryConnection> {
+        let args = PageArgs {
+            first,
+            after,
+            ..Default::default()
+        };
+        let window = window(ctx, args, service::history::ORDERING)?;
+        let page = ctx
+            .app_data::<Loaders>()?
+            .history_page_by_todo
+            .load_one((self.0.id, window))
+            .await?;
+        Ok(TodoHistoryConnection::new(
+            page.unwrap_or_else(service::page::Page::empty),
+            |e| service::history::cursor(e).encode(),
+            TodoHistoryEntry,
+            TotalCount::History(self.0.id),
+        ))
     }
 
     /// Sorted by name.

@@ -4,9 +4,12 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
 use sea_orm::{
-    Condition, ExprTrait,
-    sea_query::{Expr, Order, SimpleExpr},
+    Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QuerySelect,
+    QueryTrait, Select,
+    sea_query::{Alias, Asterisk, Expr, Order, Query, SimpleExpr},
 };
 use serde::{Deserialize, Serialize};
 
@@ -293,4 +296,51 @@ impl QuerySort {
             }
         }
     }
+}
+
+/// One page per parent, in one statement: `ROW_NUMBER() OVER (PARTITION BY <parent> ORDER
+/// BY <sort>)` numbers each parent's rows and the outer query keeps `window.fetch()` of each.
+/// `select` carries the filters; `parent_sql` names the partition column.
+pub async fn pages_by_parent<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent_sql: &'static str,
+    parent_ids: &[i32],
+    sort: Sort,
+    window: &Window,
+) -> Result<HashMap<i32, Page<E::Model>>> {
+    let sort = sort.for_window(window);
+    let mut inner = select.filter(Expr::cust(parent_sql).is_in(parent_ids.iter().copied()));
+    if let Some(cursor) = &window.cursor {
+        inner = inner.filter(sort.after(cursor));
+    }
+    let inner = inner
+        .expr_as(Expr::cust(parent_sql), "parent_id")
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY {parent_sql} ORDER BY {})",
+                sort.order_sql()
+            )),
+            "row_number",
+        )
+        .into_query();
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("paged"))
+        .and_where(Expr::col("row_number").lte(window.fetch() as i64))
+        .order_by("parent_id", Order::Asc)
+        .order_by("row_number", Order::Asc)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let mut rows: HashMap<i32, Vec<E::Model>> = HashMap::new();
+    for row in db.query_all_raw(backend.build(&outer)).await? {
+        let parent_id: i32 = row.try_get("", "parent_id")?;
+        rows.entry(parent_id)
+            .or_default()
+            .push(E::Model::from_query_result(&row, "")?);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, rows)| (id, window.finish(rows)))
+        .collect())
 }

@@ -10,14 +10,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{tag, todo, todo::Priority, todo_tag};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, FromQueryResult,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
-    sea_query::{Alias, Asterisk, Expr, Order, Query},
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    sea_query::{Expr, Query},
 };
 
 use super::{
     now,
-    page::{Cursor, Page, Sort, SortKey, Window},
+    page::{self, Cursor, Page, Sort, SortKey, Window},
     viewer::Viewer,
 };
 use crate::error::Result;
@@ -259,45 +259,19 @@ pub async fn pages_by_parent(
     let Some(visible) = visible_to(viewer) else {
         return Ok(HashMap::new());
     };
-    let backend = db.get_database_backend();
-    let sort = query.order.sort().for_window(&query.window);
-    let mut inner = parent
+    let select = parent
         .select()
         .filter(visible)
-        .filter(filter_condition(&query.filter, backend))
-        .filter(Expr::cust(parent.key_sql()).is_in(parent_ids.iter().copied()));
-    if let Some(cursor) = &query.window.cursor {
-        inner = inner.filter(sort.after(cursor));
-    }
-    let inner = inner
-        .expr_as(Expr::cust(parent.key_sql()), "parent_id")
-        .expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {})",
-                parent.key_sql(),
-                sort.order_sql()
-            )),
-            "row_number",
-        )
-        .into_query();
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, Alias::new("paged"))
-        .and_where(Expr::col("row_number").lte(query.window.fetch() as i64))
-        .order_by("parent_id", Order::Asc)
-        .order_by("row_number", Order::Asc)
-        .to_owned();
-    let mut rows: HashMap<i32, Vec<todo::Model>> = HashMap::new();
-    for row in db.query_all_raw(backend.build(&outer)).await? {
-        let parent_id: i32 = row.try_get("", "parent_id")?;
-        rows.entry(parent_id)
-            .or_default()
-            .push(todo::Model::from_query_result(&row, "")?);
-    }
-    Ok(rows
-        .into_iter()
-        .map(|(id, rows)| (id, query.window.finish(rows)))
-        .collect())
+        .filter(filter_condition(&query.filter, db.get_database_backend()));
+    page::pages_by_parent(
+        db,
+        select,
+        parent.key_sql(),
+        parent_ids,
+        query.order.sort(),
+        &query.window,
+    )
+    .await
 }
 
 /// How many todos match `filter` for each of `parent_ids`, in one grouped statement.
