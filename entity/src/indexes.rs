@@ -48,6 +48,12 @@ pub const INDEXES: &[IndexDef] = &[
         columns: &["user_id", "created_at"],
         predicate: Some("completed = false AND deleted_at IS NULL"),
     },
+    IndexDef {
+        name: "todos_user_live_created_idx",
+        table: "todos",
+        columns: &["user_id", "created_at", "id"],
+        predicate: Some("deleted_at IS NULL"),
+    },
     index("todo_tags_tag_id_idx", "todo_tags", &["tag_id"]),
     index(
         "todo_history_todo_id_idx",

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QuerySelect,
-    QueryTrait, Select,
+    Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, FromQueryResult, QueryFilter,
+    QuerySelect, QueryTrait, Select, Statement,
     sea_query::{Alias, Asterisk, Expr, Order, Query, SimpleExpr},
 };
 use serde::{Deserialize, Serialize};
@@ -298,17 +298,17 @@ impl QuerySort {
     }
 }
 
-/// One page per parent, in one statement: `ROW_NUMBER() OVER (PARTITION BY <parent> ORDER
-/// BY <sort>)` numbers each parent's rows and the outer query keeps `window.fetch()` of each.
-/// `select` carries the filters; `parent_sql` names the partition column.
-pub async fn pages_by_parent<E: EntityTrait>(
-    db: &impl ConnectionTrait,
+/// The statement behind [`pages_by_parent`]: `ROW_NUMBER() OVER (PARTITION BY <parent>
+/// ORDER BY <sort>)` numbers each parent's rows and the outer query keeps `window.fetch()`
+/// of each. `select` carries the filters; `parent_sql` names the partition column.
+pub fn pages_statement<E: EntityTrait>(
+    backend: DbBackend,
     select: Select<E>,
     parent_sql: &'static str,
     parent_ids: &[i32],
     sort: Sort,
     window: &Window,
-) -> Result<HashMap<i32, Page<E::Model>>> {
+) -> Statement {
     let sort = sort.for_window(window);
     let mut inner = select.filter(Expr::cust(parent_sql).is_in(parent_ids.iter().copied()));
     if let Some(cursor) = &window.cursor {
@@ -331,9 +331,28 @@ pub async fn pages_by_parent<E: EntityTrait>(
         .order_by("parent_id", Order::Asc)
         .order_by("row_number", Order::Asc)
         .to_owned();
-    let backend = db.get_database_backend();
+    backend.build(&outer)
+}
+
+/// One page per parent, in one statement (see [`pages_statement`]).
+pub async fn pages_by_parent<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent_sql: &'static str,
+    parent_ids: &[i32],
+    sort: Sort,
+    window: &Window,
+) -> Result<HashMap<i32, Page<E::Model>>> {
+    let statement = pages_statement(
+        db.get_database_backend(),
+        select,
+        parent_sql,
+        parent_ids,
+        sort,
+        window,
+    );
     let mut rows: HashMap<i32, Vec<E::Model>> = HashMap::new();
-    for row in db.query_all_raw(backend.build(&outer)).await? {
+    for row in db.query_all_raw(statement).await? {
         let parent_id: i32 = row.try_get("", "parent_id")?;
         rows.entry(parent_id)
             .or_default()

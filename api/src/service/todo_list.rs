@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::{tag, todo, todo::Priority, todo_tag};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Statement,
     sea_query::{Expr, Query},
 };
 
@@ -248,6 +248,28 @@ impl Parent {
     }
 }
 
+/// The statement behind [`pages_by_parent`]; `None` when the viewer sees no todos.
+pub fn pages_statement(
+    backend: DbBackend,
+    viewer: Option<&Viewer>,
+    parent: Parent,
+    parent_ids: &[i32],
+    query: &TodoListQuery,
+) -> Option<Statement> {
+    let select = parent
+        .select()
+        .filter(visible_to(viewer)?)
+        .filter(filter_condition(&query.filter, backend));
+    Some(page::pages_statement(
+        backend,
+        select,
+        parent.key_sql(),
+        parent_ids,
+        query.order.sort(),
+        &query.window,
+    ))
+}
+
 /// One page of todos for each of `parent_ids`, in one statement.
 pub async fn pages_by_parent(
     db: &impl ConnectionTrait,
@@ -263,15 +285,7 @@ pub async fn pages_by_parent(
         .select()
         .filter(visible)
         .filter(filter_condition(&query.filter, db.get_database_backend()));
-    page::pages_by_parent(
-        db,
-        select,
-        parent.key_sql(),
-        parent_ids,
-        query.order.sort(),
-        &query.window,
-    )
-    .await
+    page::pages_by_parent(db, select, parent.key_sql(), parent_ids, query.order.sort(), &query.window).await
 }
 
 /// How many todos match `filter` for each of `parent_ids`, in one grouped statement.
@@ -303,6 +317,25 @@ pub async fn counts_by_parent(
         .collect())
 }
 
+fn page_select(backend: DbBackend, visible: Condition, query: &TodoListQuery) -> Select<todo::Entity> {
+    let sort = query.order.sort().for_window(&query.window);
+    let mut select = todo::Entity::find()
+        .filter(visible)
+        .filter(filter_condition(&query.filter, backend));
+    if let Some(cursor) = &query.window.cursor {
+        select = select.filter(sort.after(cursor));
+    }
+    for (expr, order) in sort.order_by() {
+        select = select.order_by(expr, order);
+    }
+    select.limit(query.window.fetch())
+}
+
+/// The statement behind [`page`]; `None` when the viewer sees no todos.
+pub fn page_statement(backend: DbBackend, viewer: Option<&Viewer>, query: &TodoListQuery) -> Option<Statement> {
+    Some(page_select(backend, visible_to(viewer)?, query).build(backend))
+}
+
 /// A page of every todo `viewer` may see (`Query.todos`).
 pub async fn page(
     db: &impl ConnectionTrait,
@@ -312,17 +345,7 @@ pub async fn page(
     let Some(visible) = visible_to(viewer) else {
         return Ok(Page::empty());
     };
-    let sort = query.order.sort().for_window(&query.window);
-    let mut select = todo::Entity::find()
-        .filter(visible)
-        .filter(filter_condition(&query.filter, db.get_database_backend()));
-    if let Some(cursor) = &query.window.cursor {
-        select = select.filter(sort.after(cursor));
-    }
-    for (expr, order) in sort.order_by() {
-        select = select.order_by(expr, order);
-    }
-    let rows = select.limit(query.window.fetch()).all(db).await?;
+    let rows = page_select(db.get_database_backend(), visible, query).all(db).await?;
     Ok(query.window.finish(rows))
 }
 
