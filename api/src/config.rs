@@ -26,6 +26,9 @@ pub struct Cli {
 pub enum Command {
     /// Start the server (the default).
     Serve,
+    /// Load a sample (two users, a few hundred todos with tags, due dates and history) and
+    /// print the demo user's login. Replaces an earlier sample.
+    SeedDemo,
     /// Print the GraphQL schema (SDL) to stdout; `schema.graphql` at the repository root is
     /// its output. Needs no database.
     ExportSchema {

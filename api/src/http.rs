@@ -99,11 +99,34 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// What GraphiQL shows first: the nested shape the server is built for.
+const EXAMPLE_QUERY: &str = "# Sign up or log in (see the README), then set the header
+#   {\"Authorization\": \"Bearer <token>\"}
+# in the Headers tab below.
+query Example {
+  viewer { username }
+  users(first: 5) {
+    nodes {
+      username
+      todos(first: 3, filter: { completed: false }) {
+        totalCount
+        nodes { title priority dueDate tags { name color } }
+      }
+    }
+  }
+}
+";
+
 async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Todo GraphQL")
-            .finish(),
-    )
+    let page = async_graphql::http::GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("Todo GraphQL")
+        .finish();
+    // GraphiQLSource has no option for the initial query; GraphiQL's own prop sets it.
+    let query = serde_json::to_string(EXAMPLE_QUERY).unwrap_or_default();
+    Html(page.replacen(
+        "defaultEditorToolsVisibility: true,",
+        &format!("defaultEditorToolsVisibility: true, defaultQuery: {query},"),
+        1,
+    ))
 }

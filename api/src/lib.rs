@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod graphql;
 pub mod http;
@@ -30,4 +31,15 @@ pub async fn run(config: Config) -> Result<()> {
     db.close().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `api seed-demo`: migrates the database if needed, loads the sample, and returns the
+/// demo login.
+pub async fn seed_demo(config: &Config) -> Result<demo::DemoLogin> {
+    let db = db::connect(config).await?;
+    db::migrate(&db).await?;
+    let passwords = service::password::Passwords::new().await?;
+    let login = demo::seed(&db, &passwords, &config.auth).await?;
+    db.close().await?;
+    Ok(login)
 }

@@ -30,6 +30,25 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some(Command::SeedDemo) => {
+            api::telemetry::init();
+            match api::seed_demo(&cli.config).await {
+                Ok(login) => {
+                    #[expect(clippy::print_stdout, reason = "the login is the command's output")]
+                    {
+                        println!(
+                            "Demo data loaded. Log in as {:?} with password {:?}:\n  mutation {{ logIn(input: {{ login: \"{}\", password: \"{}\" }}) {{ token }} }}\nthen send the token as the header  Authorization: Bearer <token>",
+                            login.username, login.password, login.username, login.password
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    tracing::error!(error = ?err, "seeding failed");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Serve) | None => {
             api::telemetry::init();
             match api::run(cli.config).await {

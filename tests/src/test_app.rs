@@ -17,7 +17,7 @@ pub struct TestApp {
     db: DatabaseConnection,
     stop: Option<oneshot::Sender<()>>,
     // Dropped last: the database outlives the server using it.
-    _test_db: TestDb,
+    test_db: TestDb,
 }
 
 impl TestApp {
@@ -55,13 +55,18 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             stop: Some(stop),
-            _test_db: test_db,
+            test_db,
         })
     }
 
     /// `http://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The server's DATABASE_URL.
+    pub fn database_url(&self) -> &str {
+        self.test_db.url()
     }
 
     /// A direct connection to the server's database, for arranging and checking state.

@@ -75,7 +75,10 @@ impl TodoHistoryEntry {
     }
 
     /// For transfers: the previous owner.
-    #[expect(clippy::wrong_self_convention, reason = "the contract names the field fromUser")]
+    #[expect(
+        clippy::wrong_self_convention,
+        reason = "the contract names the field fromUser"
+    )]
     async fn from_user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         user(ctx, self.0.from_user_id).await
     }

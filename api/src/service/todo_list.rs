@@ -285,7 +285,15 @@ pub async fn pages_by_parent(
         .select()
         .filter(visible)
         .filter(filter_condition(&query.filter, db.get_database_backend()));
-    page::pages_by_parent(db, select, parent.key_sql(), parent_ids, query.order.sort(), &query.window).await
+    page::pages_by_parent(
+        db,
+        select,
+        parent.key_sql(),
+        parent_ids,
+        query.order.sort(),
+        &query.window,
+    )
+    .await
 }
 
 /// How many todos match `filter` for each of `parent_ids`, in one grouped statement.
@@ -317,7 +325,11 @@ pub async fn counts_by_parent(
         .collect())
 }
 
-fn page_select(backend: DbBackend, visible: Condition, query: &TodoListQuery) -> Select<todo::Entity> {
+fn page_select(
+    backend: DbBackend,
+    visible: Condition,
+    query: &TodoListQuery,
+) -> Select<todo::Entity> {
     let sort = query.order.sort().for_window(&query.window);
     let mut select = todo::Entity::find()
         .filter(visible)
@@ -332,7 +344,11 @@ fn page_select(backend: DbBackend, visible: Condition, query: &TodoListQuery) ->
 }
 
 /// The statement behind [`page`]; `None` when the viewer sees no todos.
-pub fn page_statement(backend: DbBackend, viewer: Option<&Viewer>, query: &TodoListQuery) -> Option<Statement> {
+pub fn page_statement(
+    backend: DbBackend,
+    viewer: Option<&Viewer>,
+    query: &TodoListQuery,
+) -> Option<Statement> {
     Some(page_select(backend, visible_to(viewer)?, query).build(backend))
 }
 
@@ -345,7 +361,9 @@ pub async fn page(
     let Some(visible) = visible_to(viewer) else {
         return Ok(Page::empty());
     };
-    let rows = page_select(db.get_database_backend(), visible, query).all(db).await?;
+    let rows = page_select(db.get_database_backend(), visible, query)
+        .all(db)
+        .await?;
     Ok(query.window.finish(rows))
 }
 

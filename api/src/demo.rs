@@ -1,0 +1,201 @@
+//! `api seed-demo`: a realistic sample for a newcomer to explore in GraphiQL. Two users, a
+//! few hundred todos with tags, priorities, due dates (some overdue), completions, soft
+//! deletes and history. The demo user's password is new on every run and printed once.
+
+use chrono::Duration;
+use entity::{tag, todo, todo::Priority, todo_history, todo_history::TodoAction, todo_tag, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+
+use crate::{
+    config::AuthConfig,
+    error::Result,
+    service::{self, auth::SignUp, now, password::Passwords, token},
+};
+
+/// The demo accounts' login names.
+pub const DEMO_USERS: [&str; 2] = ["demo", "sam"];
+
+const TAGS: [(&str, &str); 8] = [
+    ("work", "#2563eb"),
+    ("home", "#16a34a"),
+    ("errands", "#d97706"),
+    ("health", "#dc2626"),
+    ("reading", "#7c3aed"),
+    ("finance", "#0891b2"),
+    ("garden", "#65a30d"),
+    ("travel", "#db2777"),
+];
+
+const VERBS: [&str; 10] = [
+    "Review",
+    "Plan",
+    "Call about",
+    "Write",
+    "Fix",
+    "Buy",
+    "Book",
+    "Clean",
+    "Read",
+    "Sort out",
+];
+const THINGS: [&str; 12] = [
+    "the quarterly report",
+    "dentist appointment",
+    "groceries",
+    "the garden shed",
+    "tax documents",
+    "summer trip",
+    "bike brakes",
+    "team offsite",
+    "library books",
+    "insurance renewal",
+    "50% off sale",
+    "kitchen_sink leak",
+];
+
+/// A tiny deterministic generator: the same demo data on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+/// Who to log in as.
+#[derive(Debug)]
+pub struct DemoLogin {
+    /// Login name.
+    pub username: &'static str,
+    /// Fresh password.
+    pub password: String,
+}
+
+/// Loads the sample (replacing an earlier one) and returns the demo user's login.
+pub async fn seed(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    auth: &AuthConfig,
+) -> Result<DemoLogin> {
+    let password = token::generate()[..16].to_owned();
+    user::Entity::delete_many()
+        .filter(user::COLUMN.username.is_in(DEMO_USERS))
+        .exec(db)
+        .await?;
+    let mut owners = Vec::new();
+    for username in DEMO_USERS {
+        let session = service::auth::sign_up(
+            db,
+            passwords,
+            auth,
+            SignUp {
+                email: format!("{username}@demo.example"),
+                username: username.to_owned(),
+                password: password.clone(),
+            },
+        )
+        .await?;
+        owners.push(session.user);
+    }
+
+    let txn = db.begin().await?;
+    let mut tags = Vec::new();
+    for (name, color) in TAGS {
+        let existing = tag::Entity::find()
+            .filter(tag::COLUMN.name.eq(name))
+            .one(&txn)
+            .await?;
+        tags.push(match existing {
+            Some(tag) => tag,
+            None => {
+                tag::ActiveModel {
+                    name: Set(name.to_owned()),
+                    color: Set(color.to_owned()),
+                    created_at: Set(now()),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        });
+    }
+
+    let mut rng = Lcg(42);
+    let start = now() - Duration::days(60);
+    let mut new_todos = Vec::new();
+    for n in 0..300_u64 {
+        let owner = &owners[usize::from(n % 3 == 0)];
+        let created = start + Duration::minutes((n * 280 + rng.next(200)) as i64);
+        let completed = rng.next(10) < 4;
+        let due_date =
+            (rng.next(4) == 0).then(|| created + Duration::days(rng.next(60) as i64 - 10));
+        let title = format!(
+            "{} {}",
+            VERBS[rng.next(VERBS.len() as u64) as usize],
+            THINGS[rng.next(THINGS.len() as u64) as usize]
+        );
+        new_todos.push(todo::ActiveModel {
+            user_id: Set(owner.id),
+            title: Set(title),
+            description: Set((rng.next(3) == 0).then(|| "Details to follow.".to_owned())),
+            priority: Set([Priority::Low, Priority::Medium, Priority::High][rng.next(3) as usize]),
+            completed: Set(completed),
+            due_date: Set(due_date),
+            completed_at: Set(completed.then(|| created + Duration::hours(5))),
+            created_at: Set(created),
+            updated_at: Set(created),
+            version: Set(1),
+            deleted_at: Set((rng.next(25) == 0).then(|| created + Duration::days(1))),
+            ..Default::default()
+        });
+    }
+    todo::Entity::insert_many(new_todos).exec(&txn).await?;
+    let todos = todo::Entity::find()
+        .filter(todo::COLUMN.user_id.is_in(owners.iter().map(|o| o.id)))
+        .all(&txn)
+        .await?;
+
+    let mut links = Vec::new();
+    let mut history = Vec::new();
+    for todo in &todos {
+        let first = rng.next(TAGS.len() as u64) as usize;
+        for tag in tags.iter().cycle().skip(first).take(rng.next(4) as usize) {
+            links.push(todo_tag::ActiveModel {
+                todo_id: Set(todo.id),
+                tag_id: Set(tag.id),
+            });
+        }
+        let mut actions = vec![TodoAction::Created];
+        if todo.completed {
+            actions.push(TodoAction::Completed);
+        }
+        if todo.deleted_at.is_some() {
+            actions.push(TodoAction::Deleted);
+        }
+        for (i, action) in actions.into_iter().enumerate() {
+            history.push(todo_history::ActiveModel {
+                todo_id: Set(todo.id),
+                action: Set(action),
+                actor_id: Set(Some(todo.user_id)),
+                created_at: Set(todo.created_at + Duration::hours(5 * i as i64)),
+                ..Default::default()
+            });
+        }
+    }
+    todo_tag::Entity::insert_many(links).exec(&txn).await?;
+    todo_history::Entity::insert_many(history)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(DemoLogin {
+        username: DEMO_USERS[0],
+        password,
+    })
+}
