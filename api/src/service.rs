@@ -6,6 +6,7 @@ pub mod history;
 pub mod page;
 pub mod password;
 pub mod preferences;
+pub mod retry;
 pub mod tag;
 pub mod todo_list;
 pub mod token;

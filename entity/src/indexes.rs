@@ -9,8 +9,10 @@ pub struct IndexDef {
     pub name: &'static str,
     /// Table it belongs to.
     pub table: &'static str,
-    /// Indexed columns, in order.
+    /// Indexed columns, in order; an entry with parentheses is an expression.
     pub columns: &'static [&'static str],
+    /// Whether it is unique.
+    pub unique: bool,
     /// Predicate of a partial index, as SQL valid on PostgreSQL and SQLite.
     pub predicate: Option<&'static str>,
 }
@@ -24,6 +26,7 @@ const fn index(
         name,
         table,
         columns,
+        unique: false,
         predicate: None,
     }
 }
@@ -46,13 +49,22 @@ pub const INDEXES: &[IndexDef] = &[
         name: "todos_incomplete_idx",
         table: "todos",
         columns: &["user_id", "created_at"],
+        unique: false,
         predicate: Some("completed = false AND deleted_at IS NULL"),
     },
     IndexDef {
         name: "todos_user_live_created_idx",
         table: "todos",
         columns: &["user_id", "created_at", "id"],
+        unique: false,
         predicate: Some("deleted_at IS NULL"),
+    },
+    IndexDef {
+        name: "tags_name_lower_idx",
+        table: "tags",
+        columns: &["lower(name)"],
+        unique: true,
+        predicate: None,
     },
     index("todo_tags_tag_id_idx", "todo_tags", &["tag_id"]),
     index(

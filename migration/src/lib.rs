@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_tables;
 mod m20261125_000002_index_live_todos;
+mod m20261125_000003_unique_tag_names_ignoring_case;
 
 /// The ordered list of migrations; `api` runs the pending ones at start.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_tables::Migration),
             Box::new(m20261125_000002_index_live_todos::Migration),
+            Box::new(m20261125_000003_unique_tag_names_ignoring_case::Migration),
         ]
     }
 }

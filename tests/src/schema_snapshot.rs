@@ -90,6 +90,13 @@ pub fn normalize_predicate(sql: &str) -> String {
         .join(" ")
 }
 
+/// The parenthesized column list of a CREATE INDEX statement, normalized.
+fn expression_of(create_index: &str) -> String {
+    let start = create_index.find(" (").map_or(0, |i| i + 2);
+    let end = create_index.rfind(')').unwrap_or(create_index.len());
+    normalize_predicate(&create_index[start..end.max(start)])
+}
+
 async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<QueryResult> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
@@ -144,9 +151,10 @@ async fn postgres(db: &DatabaseConnection) -> (Snapshot, BTreeSet<String>) {
         db,
         "SELECT t.relname AS tbl, i.relname AS name, ix.indisunique AS uniq, \
                 ix.indisprimary AS pk, COALESCE(pg_get_expr(ix.indpred, ix.indrelid), '') AS pred, \
-                (SELECT string_agg(a.attname, ',' ORDER BY k.ord) \
-                 FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord) \
-                 JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum) AS cols \
+                COALESCE(pg_get_expr(ix.indexprs, ix.indrelid), \
+                 (SELECT string_agg(a.attname, ',' ORDER BY k.ord) \
+                  FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord) \
+                  JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum)) AS cols \
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
          JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
          WHERE n.nspname = 'public'",
@@ -242,13 +250,15 @@ async fn sqlite(db: &DatabaseConnection) -> (Snapshot, BTreeSet<String>) {
             if text(&row, "origin") == "pk" {
                 continue;
             }
+            // An expression column has no name; the index's SQL says what it is.
             let columns = rows(
                 db,
-                &format!("SELECT name FROM pragma_index_info('{name}') ORDER BY seqno"),
+                &format!("SELECT COALESCE(name, '') AS name FROM pragma_index_info('{name}') ORDER BY seqno"),
             )
             .await
             .iter()
             .map(|r| text(r, "name"))
+            .map(|c| if c.is_empty() { expression_of(&text(&row, "sql")) } else { c })
             .collect();
             let sql = text(&row, "sql");
             let predicate = sql

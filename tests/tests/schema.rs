@@ -43,7 +43,13 @@ async fn create_from_entities(db: &DatabaseConnection) {
         let columns = index
             .columns
             .iter()
-            .map(|c| format!("\"{c}\""))
+            .map(|c| {
+                if c.contains('(') {
+                    (*c).to_owned()
+                } else {
+                    format!("\"{c}\"")
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let predicate = index
@@ -51,8 +57,10 @@ async fn create_from_entities(db: &DatabaseConnection) {
             .map(|p| format!(" WHERE {p}"))
             .unwrap_or_default();
         db.execute_unprepared(&format!(
-            "CREATE INDEX \"{}\" ON \"{}\" ({columns}){predicate}",
-            index.name, index.table
+            "CREATE {}INDEX \"{}\" ON \"{}\" ({columns}){predicate}",
+            if index.unique { "UNIQUE " } else { "" },
+            index.name,
+            index.table
         ))
         .await
         .expect("create declared index");

@@ -1,15 +1,22 @@
-//! Reading tags: by todo (sorted by name), by name, and as a searchable list.
+//! Tags: reading them (by todo, sorted by name; by name; as a searchable list), creating
+//! missing ones race-free, and the admin-only changes.
 
 use std::collections::HashMap;
 
 use entity::{tag, todo_tag};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    sea_query::{Expr, OnConflict, Query},
 };
 
-use super::page::{Cursor, Page, Sort, SortKey, Window};
-use crate::error::Result;
+use super::{
+    now,
+    page::{Cursor, Page, Sort, SortKey, Window},
+    validate,
+    viewer::Viewer,
+};
+use crate::error::{Error, Result};
 
 /// The ordering of tag lists: by name.
 pub const ORDERING: &str = "tag:name";
@@ -59,10 +66,10 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i3
     Ok(tags.into_iter().map(|t| (t.id, t)).collect())
 }
 
-/// The tag named `name`, if any.
+/// The tag named `name` (ignoring case), if any.
 pub async fn by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<tag::Model>> {
     Ok(tag::Entity::find()
-        .filter(tag::COLUMN.name.eq(name.trim()))
+        .filter(Expr::cust(r#"LOWER("tags"."name")"#).eq(name.trim().to_lowercase()))
         .one(db)
         .await?)
 }
@@ -101,4 +108,118 @@ pub async fn count(db: &impl ConnectionTrait, search: Option<&str>) -> Result<u6
         .filter(search_condition(search))
         .count(db)
         .await?)
+}
+
+/// Validates tag names for a todo: trimmed, 1 to 50 characters, duplicates (ignoring case)
+/// dropped, first spelling kept.
+pub fn normalize_names(names: &[String], field: &'static str) -> Result<Vec<String>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for name in names {
+        let name = validate::tag_name(name, field)?;
+        if seen.insert(name.to_lowercase()) {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// The tags with these names (ignoring case), creating the missing ones. Race-free: the
+/// insert skips names another transaction created meanwhile (ON CONFLICT DO NOTHING on the
+/// case-insensitive unique index), and the read-back sees them.
+pub async fn ensure(db: &impl ConnectionTrait, names: &[String]) -> Result<Vec<tag::Model>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = now();
+    let mut insert = Query::insert();
+    insert
+        .into_table(tag::Entity)
+        .columns([tag::Column::Name, tag::Column::Color, tag::Column::CreatedAt])
+        .on_conflict(OnConflict::new().do_nothing().to_owned());
+    for name in names {
+        insert
+            .values([name.clone().into(), DEFAULT_COLOR.into(), now.into()])
+            .map_err(|err| Error::Internal(err.to_string()))?;
+    }
+    let backend = db.get_database_backend();
+    db.execute_raw(backend.build(&insert)).await?;
+    let lowered: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    Ok(tag::Entity::find()
+        .filter(Expr::cust(r#"LOWER("tags"."name")"#).is_in(lowered))
+        .order_by_asc(tag::COLUMN.name)
+        .all(db)
+        .await?)
+}
+
+/// The colour of a tag created without one.
+pub const DEFAULT_COLOR: &str = "#3b82f6";
+
+/// A unique violation on tags means the name is taken (ignoring case).
+fn taken(err: DbErr, field: &'static str) -> Error {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            Error::invalid(field, "A tag with this name already exists.")
+        }
+        _ => Error::Database(err),
+    }
+}
+
+/// Creates a tag; any signed-in user may.
+pub async fn create(db: &impl ConnectionTrait, _viewer: &Viewer, name: &str, color: Option<&str>) -> Result<tag::Model> {
+    let name = validate::tag_name(name, "name")?;
+    let color = color.map(validate::color).transpose()?.unwrap_or_else(|| DEFAULT_COLOR.to_owned());
+    tag::ActiveModel {
+        name: Set(name),
+        color: Set(color),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| taken(err, "name"))
+}
+
+fn require_admin(viewer: &Viewer) -> Result<()> {
+    if viewer.is_admin() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden("Only admins may change or delete tags."))
+    }
+}
+
+/// Renames or recolours a tag; admins only.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i32,
+    name: Option<&str>,
+    color: Option<&str>,
+) -> Result<tag::Model> {
+    require_admin(viewer)?;
+    let mut model = tag::ActiveModel { id: Set(id), ..Default::default() };
+    if let Some(name) = name {
+        model.name = Set(validate::tag_name(name, "name")?);
+    }
+    if let Some(color) = color {
+        model.color = Set(validate::color(color)?);
+    }
+    if !model.is_changed() {
+        return tag::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound("tag"));
+    }
+    match model.update(db).await {
+        Ok(tag) => Ok(tag),
+        Err(DbErr::RecordNotUpdated) => Err(Error::NotFound("tag")),
+        Err(err) => Err(taken(err, "name")),
+    }
+}
+
+/// Deletes a tag (its links to todos go with it); admins only. Returns the deleted tag.
+pub async fn delete(db: &impl ConnectionTrait, viewer: &Viewer, id: i32) -> Result<tag::Model> {
+    require_admin(viewer)?;
+    let deleted = tag::Entity::delete_many()
+        .filter(tag::COLUMN.id.eq(id))
+        .exec_with_returning(db)
+        .await?;
+    deleted.into_iter().next().ok_or(Error::NotFound("tag"))
 }

@@ -214,7 +214,9 @@ fn filter_condition(filter: &TodoFilter, backend: DbBackend) -> Condition {
                 Expr::col((todo_tag::Entity, todo_tag::Column::TodoId))
                     .equals((todo::Entity, todo::Column::Id)),
             )
-            .and_where(Expr::col((tag::Entity, tag::Column::Name)).is_in(names.iter().cloned()))
+            .and_where(
+                Expr::cust(r#"LOWER("tags"."name")"#).is_in(names.iter().map(|n| n.trim().to_lowercase())),
+            )
             .to_owned();
         all = all.add(Expr::exists(tagged));
     }

@@ -109,6 +109,63 @@ pub fn avatar_url(raw: &str) -> Result<String> {
     }
 }
 
+/// Longest todo title.
+pub const TITLE_MAX_CHARS: usize = 200;
+/// Longest todo description.
+pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
+/// Longest tag name.
+pub const TAG_NAME_MAX_CHARS: usize = 50;
+
+/// Trimmed; 1 to 200 characters.
+pub fn title(raw: &str) -> Result<String> {
+    let title = raw.trim();
+    let length = title.chars().count();
+    if length == 0 || length > TITLE_MAX_CHARS {
+        return Err(Error::invalid(
+            "title",
+            format!("A title has 1 to {TITLE_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(title.to_owned())
+}
+
+/// At most 10,000 characters; an empty one is no description.
+pub fn description(raw: &str) -> Result<Option<String>> {
+    if raw.chars().count() > DESCRIPTION_MAX_CHARS {
+        return Err(Error::invalid(
+            "description",
+            format!("A description has at most {DESCRIPTION_MAX_CHARS} characters."),
+        ));
+    }
+    Ok((!raw.trim().is_empty()).then(|| raw.to_owned()))
+}
+
+/// Trimmed; 1 to 50 characters. `field` names the input field for the error.
+pub fn tag_name(raw: &str, field: &'static str) -> Result<String> {
+    let name = raw.trim();
+    let length = name.chars().count();
+    if length == 0 || length > TAG_NAME_MAX_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("A tag name has 1 to {TAG_NAME_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// `#rrggbb`, stored lowercase.
+pub fn color(raw: &str) -> Result<String> {
+    let color = raw.trim().to_lowercase();
+    let valid = color.len() == 7
+        && color.starts_with('#')
+        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if valid {
+        Ok(color)
+    } else {
+        Err(Error::invalid("color", "A color is #rrggbb, e.g. #3b82f6."))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +196,18 @@ mod tests {
         assert!(username(&"a".repeat(33)).is_err());
         assert!(username("ann@home").is_err());
         assert!(username("ann smith").is_err());
+    }
+
+    #[test]
+    fn titles_tags_and_colors() {
+        assert_eq!(title("  Buy milk ").ok().as_deref(), Some("Buy milk"));
+        assert!(title("   ").is_err());
+        assert!(title(&"x".repeat(201)).is_err());
+        assert!(tag_name(&"x".repeat(51), "tags").is_err());
+        assert_eq!(color("#3B82F6").ok().as_deref(), Some("#3b82f6"));
+        for bad in ["3b82f6", "#3b82f", "#3b82fg", "red"] {
+            assert!(color(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
