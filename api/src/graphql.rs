@@ -14,6 +14,7 @@ pub mod query;
 pub mod scalars;
 pub mod tag;
 pub mod todo;
+pub mod todo_mutation;
 pub mod user;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};

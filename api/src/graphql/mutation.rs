@@ -2,9 +2,18 @@
 
 use async_graphql::MergedObject;
 
-use super::{auth::AuthMutation, user::UserMutation};
+use super::{
+    auth::AuthMutation, preferences::PreferencesMutation, tag::TagMutation,
+    todo_mutation::TodoMutation, user::UserMutation,
+};
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AuthMutation, UserMutation);
+pub struct MutationRoot(
+    AuthMutation,
+    UserMutation,
+    PreferencesMutation,
+    TodoMutation,
+    TagMutation,
+);

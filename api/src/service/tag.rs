@@ -5,8 +5,10 @@ use std::collections::HashMap;
 
 use entity::{tag, todo_tag};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr,
     sea_query::{Expr, OnConflict, Query},
 };
 
@@ -135,7 +137,11 @@ pub async fn ensure(db: &impl ConnectionTrait, names: &[String]) -> Result<Vec<t
     let mut insert = Query::insert();
     insert
         .into_table(tag::Entity)
-        .columns([tag::Column::Name, tag::Column::Color, tag::Column::CreatedAt])
+        .columns([
+            tag::Column::Name,
+            tag::Column::Color,
+            tag::Column::CreatedAt,
+        ])
         .on_conflict(OnConflict::new().do_nothing().to_owned());
     for name in names {
         insert
@@ -166,9 +172,17 @@ fn taken(err: DbErr, field: &'static str) -> Error {
 }
 
 /// Creates a tag; any signed-in user may.
-pub async fn create(db: &impl ConnectionTrait, _viewer: &Viewer, name: &str, color: Option<&str>) -> Result<tag::Model> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    _viewer: &Viewer,
+    name: &str,
+    color: Option<&str>,
+) -> Result<tag::Model> {
     let name = validate::tag_name(name, "name")?;
-    let color = color.map(validate::color).transpose()?.unwrap_or_else(|| DEFAULT_COLOR.to_owned());
+    let color = color
+        .map(validate::color)
+        .transpose()?
+        .unwrap_or_else(|| DEFAULT_COLOR.to_owned());
     tag::ActiveModel {
         name: Set(name),
         color: Set(color),
@@ -197,7 +211,10 @@ pub async fn update(
     color: Option<&str>,
 ) -> Result<tag::Model> {
     require_admin(viewer)?;
-    let mut model = tag::ActiveModel { id: Set(id), ..Default::default() };
+    let mut model = tag::ActiveModel {
+        id: Set(id),
+        ..Default::default()
+    };
     if let Some(name) = name {
         model.name = Set(validate::tag_name(name, "name")?);
     }
@@ -205,7 +222,10 @@ pub async fn update(
         model.color = Set(validate::color(color)?);
     }
     if !model.is_changed() {
-        return tag::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound("tag"));
+        return tag::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(Error::NotFound("tag"));
     }
     match model.update(db).await {
         Ok(tag) => Ok(tag),

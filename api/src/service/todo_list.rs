@@ -215,7 +215,8 @@ fn filter_condition(filter: &TodoFilter, backend: DbBackend) -> Condition {
                     .equals((todo::Entity, todo::Column::Id)),
             )
             .and_where(
-                Expr::cust(r#"LOWER("tags"."name")"#).is_in(names.iter().map(|n| n.trim().to_lowercase())),
+                Expr::cust(r#"LOWER("tags"."name")"#)
+                    .is_in(names.iter().map(|n| n.trim().to_lowercase())),
             )
             .to_owned();
         all = all.add(Expr::exists(tagged));
