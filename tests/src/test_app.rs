@@ -32,6 +32,11 @@ impl TestApp {
         backend: Backend,
         configure: impl FnOnce(&mut api::Config),
     ) -> Option<Self> {
+        // RUST_LOG=api=debug shows the server's logs (errors included) in a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let test_db = TestDb::create(backend).await?;
         let mut config = api::Config::defaults();
         config.database_url = test_db.url().to_owned();

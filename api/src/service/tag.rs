@@ -1,4 +1,4 @@
-//! Tags: reading them (by todo, sorted by name; by name; as a searchable list), creating
+//! Tags: reading them (by todo, sorted by name ignoring case; by name; as a searchable list), creating
 //! missing ones race-free, and the admin-only changes.
 
 use std::collections::HashMap;
@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveValue::Set,
     ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, SqlErr,
-    sea_query::{Expr, OnConflict, Query},
+    sea_query::{Expr, LikeExpr, OnConflict, Query},
 };
 
 use super::{
@@ -39,7 +39,7 @@ pub fn cursor(tag: &tag::Model) -> Cursor {
     }
 }
 
-/// The tags of each of `todo_ids`, sorted by name, in one statement.
+/// The tags of each of `todo_ids`, sorted by name ignoring case, in one statement.
 pub async fn by_todo(
     db: &impl ConnectionTrait,
     todo_ids: &[i32],
@@ -47,7 +47,7 @@ pub async fn by_todo(
     let rows = todo_tag::Entity::find()
         .find_also_related(tag::Entity)
         .filter(todo_tag::COLUMN.todo_id.is_in(todo_ids.iter().copied()))
-        .order_by_asc(tag::COLUMN.name)
+        .order_by_asc(Expr::cust(r#"LOWER("tags"."name")"#))
         .all(db)
         .await?;
     let mut map: HashMap<i32, Vec<tag::Model>> = HashMap::new();
@@ -79,10 +79,9 @@ pub async fn by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<tag
 fn search_condition(search: Option<&str>) -> sea_orm::Condition {
     let mut all = sea_orm::Condition::all();
     if let Some(search) = search.filter(|s| !s.is_empty()) {
-        all = all.add(Expr::cust_with_values(
-            r#"LOWER("tags"."name") LIKE ? ESCAPE '\'"#,
-            [super::todo_list::like_pattern(&search.to_lowercase())],
-        ));
+        let pattern = super::todo_list::like_pattern(&search.to_lowercase());
+        all = all
+            .add(Expr::cust(r#"LOWER("tags"."name")"#).like(LikeExpr::new(pattern).escape('\\')));
     }
     all
 }

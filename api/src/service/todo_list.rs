@@ -12,7 +12,7 @@ use entity::{tag, todo, todo::Priority, todo_tag};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, JoinType,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Statement,
-    sea_query::{Expr, Query},
+    sea_query::{Expr, LikeExpr, Query, extension::postgres::PgExpr},
 };
 
 use super::{
@@ -173,20 +173,28 @@ fn filter_condition(filter: &TodoFilter, backend: DbBackend) -> Condition {
         all = all.add(todo::Column::Priority.is_in(priorities.iter().copied()));
     }
     if let Some(search) = &filter.search {
-        // ILIKE on PostgreSQL; SQLite's LIKE already ignores (ASCII) case.
-        let sql = match backend {
-            DbBackend::Postgres => {
-                r#"("todos"."title" ILIKE ? ESCAPE '\' OR "todos"."description" ILIKE ? ESCAPE '\')"#
-            }
-            _ => {
-                r#"("todos"."title" LIKE ? ESCAPE '\' OR "todos"."description" LIKE ? ESCAPE '\')"#
+        // ILIKE on PostgreSQL, whose default escape character is already the backslash
+        // (sea-query would parenthesise an ESCAPE clause after ILIKE into invalid SQL);
+        // SQLite's LIKE already ignores (ASCII) case but has no default escape character.
+        let matches = |column: todo::Column| {
+            let column = Expr::col((todo::Entity, column));
+            let pattern = LikeExpr::new(like_pattern(search));
+            match backend {
+                DbBackend::Postgres => column.ilike(pattern),
+                _ => column.like(pattern.escape('\\')),
             }
         };
-        let pattern = like_pattern(search);
-        all = all.add(Expr::cust_with_values(sql, [pattern.clone(), pattern]));
+        all = all.add(
+            Condition::any()
+                .add(matches(todo::Column::Title))
+                .add(matches(todo::Column::Description)),
+        );
     }
     if let Some(overdue) = filter.overdue {
+        // A todo without a due date is never overdue; the explicit IS NOT NULL keeps
+        // `overdue: false` from dropping it through SQL's three-valued NOT.
         let is_overdue = Condition::all()
+            .add(todo::COLUMN.due_date.is_not_null())
             .add(todo::COLUMN.due_date.lt(now()))
             .add(todo::COLUMN.completed.eq(false));
         all = all.add(if overdue {

@@ -212,10 +212,12 @@ pub async fn update(
         sets.push((todo::Column::Completed, Expr::val(completed)));
         // Completing an already completed todo keeps its original completion time.
         let completed_at = if completed {
-            Expr::cust_with_values(
-                r#"CASE WHEN "todos"."completed" THEN "todos"."completed_at" ELSE ? END"#,
-                [now],
+            Expr::case(
+                Expr::col((todo::Entity, todo::Column::Completed)).eq(true),
+                Expr::col((todo::Entity, todo::Column::CompletedAt)),
             )
+            .finally(Expr::val(now))
+            .into()
         } else {
             Expr::cust("NULL")
         };
@@ -301,10 +303,12 @@ pub async fn toggle(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result
             )
             .col_expr(
                 todo::Column::CompletedAt,
-                Expr::cust_with_values(
-                    r#"CASE WHEN "todos"."completed" THEN NULL ELSE ? END"#,
-                    [now],
-                ),
+                Expr::case(
+                    Expr::col((todo::Entity, todo::Column::Completed)).eq(true),
+                    Expr::cust("NULL"),
+                )
+                .finally(Expr::val(now))
+                .into(),
             )
             .col_expr(
                 todo::Column::Version,

@@ -18,9 +18,6 @@ pub async fn transfer(
     id: i32,
     to_user_id: i32,
 ) -> Result<todo::Model> {
-    if to_user_id == viewer.user_id {
-        return Err(Error::invalid("toUserId", "The todo is already yours."));
-    }
     with_retry(|| async {
         let txn = db.begin().await?;
         let locked = todo::Entity::find_by_id(id)
@@ -30,6 +27,9 @@ pub async fn transfer(
         let Some(todo) = locked.filter(|t| t.user_id == viewer.user_id) else {
             return Err(Error::NotFound("todo"));
         };
+        if to_user_id == viewer.user_id {
+            return Err(Error::invalid("toUserId", "The todo is already yours."));
+        }
         let recipient = user::Entity::find_by_id(to_user_id).one(&txn).await?;
         if !recipient.is_some_and(|u| u.is_active) {
             return Err(Error::invalid("toUserId", "No active user has this ID."));

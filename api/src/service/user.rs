@@ -4,8 +4,11 @@ use std::collections::HashMap;
 
 use entity::user;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, LikeExpr},
 };
 
 use super::{
@@ -105,10 +108,10 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i3
 fn search_condition(search: Option<&str>) -> Condition {
     let mut all = Condition::all();
     if let Some(search) = search.filter(|s| !s.is_empty()) {
-        all = all.add(Expr::cust_with_values(
-            r#"LOWER("users"."username") LIKE ? ESCAPE '\'"#,
-            [super::todo_list::like_pattern(&search.to_lowercase())],
-        ));
+        let pattern = super::todo_list::like_pattern(&search.to_lowercase());
+        all = all.add(
+            Expr::cust(r#"LOWER("users"."username")"#).like(LikeExpr::new(pattern).escape('\\')),
+        );
     }
     all
 }
