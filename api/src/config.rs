@@ -85,6 +85,14 @@ pub struct Config {
     /// Authentication settings.
     #[command(flatten)]
     pub auth: AuthConfig,
+
+    /// Live update (subscription) settings.
+    #[command(flatten)]
+    pub subscriptions: SubscriptionConfig,
+
+    /// GraphQL-over-HTTP settings.
+    #[command(flatten)]
+    pub http: HttpConfig,
 }
 
 /// Settings of the database connection pool.
@@ -162,6 +170,61 @@ impl AuthConfig {
     pub fn session_ttl(&self) -> chrono::Duration {
         chrono::Duration::days(i64::from(self.session_ttl_days))
     }
+}
+
+/// Settings of `todoEvents` subscriptions over WebSocket.
+#[derive(Debug, Clone, Args)]
+pub struct SubscriptionConfig {
+    /// Seconds a WebSocket client has to send connection_init before it is closed (4408).
+    #[arg(
+        long,
+        env = "WS_INIT_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub ws_init_timeout_secs: u64,
+
+    /// Events one subscriber may have waiting; one that falls further behind is closed with
+    /// an error instead of being buffered without limit.
+    #[arg(long, env = "SUBSCRIBER_QUEUE", default_value_t = 256, global = true)]
+    pub subscriber_queue: usize,
+
+    /// Open subscriptions allowed on one WebSocket connection.
+    #[arg(
+        long,
+        env = "MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 20,
+        global = true
+    )]
+    pub max_subscriptions_per_connection: usize,
+
+    /// Open subscriptions allowed on this server instance.
+    #[arg(
+        long,
+        env = "MAX_SUBSCRIPTIONS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub max_subscriptions: usize,
+}
+
+impl SubscriptionConfig {
+    /// The connection_init deadline as a duration.
+    pub fn ws_init_timeout(&self) -> Duration {
+        Duration::from_secs(self.ws_init_timeout_secs)
+    }
+}
+
+/// Settings of the GraphQL-over-HTTP endpoint (`/graphql`).
+#[derive(Debug, Clone, Args)]
+pub struct HttpConfig {
+    /// Most GraphQL requests one POST may carry as a JSON array (a batch); 0 turns batching
+    /// off, and a batch is then refused with 400. Batching is not part of the
+    /// GraphQL-over-HTTP spec, hence opt-in. Every operation of a batch is to count against
+    /// the cost limits (depth, complexity, rate) that later hardening adds, so that a batch
+    /// cannot multiply what one request may cost.
+    #[arg(long, env = "BATCH_MAX", default_value_t = 0, global = true)]
+    pub batch_max: usize,
 }
 
 impl Config {

@@ -33,6 +33,9 @@ pub enum Error {
     /// The change collides with another one (e.g. a stale expectedVersion).
     #[error("{0}")]
     Conflict(String),
+    /// Too much at once: a limit on open subscriptions or on request rate.
+    #[error("{0}")]
+    RateLimited(String),
     /// The database failed; the cause is logged, the client sees a generic message.
     #[error("internal error")]
     Database(#[from] DbErr),
@@ -58,6 +61,7 @@ impl Error {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::Database(_) | Self::Internal(_) => "INTERNAL",
         }
     }

@@ -12,21 +12,24 @@ pub mod node;
 pub mod preferences;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 pub mod tag;
 pub mod todo;
 pub mod todo_mutation;
 pub mod user;
 
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     config::AuthConfig,
+    events::Events,
     service::{page::PageLimits, password::Passwords},
 };
 
 /// The server's schema type.
-pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+pub type AppSchema =
+    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// The schema with its app-wide data. Request-scoped data (the viewer) is added per request
 /// by the HTTP handler, never here.
@@ -35,8 +38,10 @@ pub fn build_schema(
     passwords: Passwords,
     auth: AuthConfig,
     page_limits: PageLimits,
+    events: Events,
 ) -> AppSchema {
     builder()
+        .data(events)
         .data(db)
         .data(passwords)
         .data(auth)
@@ -51,11 +56,12 @@ pub fn sdl() -> String {
         .sdl_with_options(SDLExportOptions::new().include_specified_by())
 }
 
-fn builder() -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+fn builder()
+-> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
     .extension(error_codes::ErrorCodes)
 }

@@ -1,14 +1,15 @@
 //! The HTTP surface: routes, the per-request span, and serving with graceful shutdown.
 
+mod graphiql;
 mod graphql;
 mod health;
+mod ws;
 
 use std::future::Future;
 
 use axum::{
     Router,
     extract::{MatchedPath, Request},
-    response::Html,
     routing::get,
 };
 use tokio::net::TcpListener;
@@ -22,8 +23,9 @@ use crate::{
 /// The whole router; tests serve exactly this.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/", get(graphiql))
-        .route("/graphql", get(graphql::handler).post(graphql::handler))
+        .route("/", get(graphiql::page))
+        .route("/graphiql/{file}", get(graphiql::asset))
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(
@@ -54,6 +56,10 @@ pub fn app(state: AppState) -> Router {
                     },
                 ),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ws::intercept,
+        ))
         .with_state(state)
 }
 
@@ -97,36 +103,4 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-/// What GraphiQL shows first: the nested shape the server is built for.
-const EXAMPLE_QUERY: &str = "# Sign up or log in (see the README), then set the header
-#   {\"Authorization\": \"Bearer <token>\"}
-# in the Headers tab below.
-query Example {
-  viewer { username }
-  users(first: 5) {
-    nodes {
-      username
-      todos(first: 3, filter: { completed: false }) {
-        totalCount
-        nodes { title priority dueDate tags { name color } }
-      }
-    }
-  }
-}
-";
-
-async fn graphiql() -> Html<String> {
-    let page = async_graphql::http::GraphiQLSource::build()
-        .endpoint("/graphql")
-        .title("Todo GraphQL")
-        .finish();
-    // GraphiQLSource has no option for the initial query; GraphiQL's own prop sets it.
-    let query = serde_json::to_string(EXAMPLE_QUERY).unwrap_or_default();
-    Html(page.replacen(
-        "defaultEditorToolsVisibility: true,",
-        &format!("defaultEditorToolsVisibility: true, defaultQuery: {query},"),
-        1,
-    ))
 }

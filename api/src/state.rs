@@ -1,11 +1,14 @@
 //! The state every HTTP handler shares.
 
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    config::Config,
+    config::{Config, HttpConfig, SubscriptionConfig},
     db,
     error::Result,
+    events::{Events, HubLimits, listener},
     graphql::{AppSchema, build_schema},
     service::{page::PageLimits, password::Passwords},
 };
@@ -21,6 +24,14 @@ pub struct AppState {
     pub dataloader_delay: std::time::Duration,
     /// Whether responses carry the `x-sql-statements` header.
     pub expose_sql_statement_count: bool,
+    /// Live updates: publishing and this instance's subscribers.
+    pub events: Events,
+    /// WebSocket and subscription limits.
+    pub subscriptions: SubscriptionConfig,
+    /// GraphQL-over-HTTP settings (batching).
+    pub http: HttpConfig,
+    /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
+    _listener: Option<Arc<listener::ListenerTask>>,
 }
 
 impl AppState {
@@ -37,17 +48,32 @@ impl AppState {
             default: config.page_size_default,
             max: config.page_size_max,
         };
+        let events = Events::new(
+            &db,
+            HubLimits {
+                queue: config.subscriptions.subscriber_queue,
+                max_subscriptions: config.subscriptions.max_subscriptions,
+            },
+        );
+        let listener = events
+            .through_postgres()
+            .then(|| Arc::new(listener::spawn(config.database_url.clone(), &events)));
         let schema = build_schema(
             db.clone(),
             Passwords::new().await?,
             config.auth.clone(),
             page_limits,
+            events.clone(),
         );
         Ok(Self {
             db,
             schema,
             dataloader_delay: std::time::Duration::from_millis(config.dataloader_delay_ms),
             expose_sql_statement_count: config.expose_sql_statement_count,
+            events,
+            subscriptions: config.subscriptions.clone(),
+            http: config.http.clone(),
+            _listener: listener,
         })
     }
 }

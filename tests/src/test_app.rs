@@ -16,6 +16,7 @@ pub struct TestApp {
     client: reqwest::Client,
     db: DatabaseConnection,
     stop: Option<oneshot::Sender<()>>,
+    events: api::events::Events,
     // Dropped last: the database outlives the server using it.
     test_db: TestDb,
 }
@@ -50,6 +51,7 @@ impl TestApp {
             .expect("the server starts");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("a bound address");
+        let events = state.events.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(api::http::serve(listener, state, async move {
             let _ = stopped.await;
@@ -60,6 +62,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             stop: Some(stop),
+            events,
             test_db,
         })
     }
@@ -117,6 +120,22 @@ impl TestApp {
             .and_then(|v| v.parse().ok())
             .expect("an x-sql-statements header");
         (response.json().await.expect("a JSON body"), statements)
+    }
+
+    /// Waits (up to 5 s) until this server has `count` open subscriptions and (on
+    /// PostgreSQL) its LISTEN connection is up, so that a test does not mutate before its
+    /// subscription can hear of it.
+    pub async fn wait_for_subscriptions(&self, count: usize) {
+        for _ in 0..500 {
+            if self.events.hub().len() == count && self.events.is_listening() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!(
+            "expected {count} open subscriptions, have {}",
+            self.events.hub().len()
+        );
     }
 
     /// The database id of the user `username`.

@@ -88,11 +88,13 @@ async fn list_queries_use_indexes_postgres() {
         user_id: 1,
         role: Role::Admin,
         session_id: 0,
+        session_expires_at: chrono::Utc::now(),
     };
     let user = Viewer {
         user_id: 7,
         role: Role::User,
         session_id: 0,
+        session_expires_at: chrono::Utc::now(),
     };
     let owners: Vec<i32> = (100..150).collect();
     let open = TodoFilter {

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use async_graphql::{
     Response, ServerError, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
+    futures_util::{StreamExt, stream::BoxStream},
 };
 
 use crate::error::Error;
@@ -26,6 +27,21 @@ impl Extension for ErrorCodesExtension {
         let mut response = next.run(ctx).await;
         response.errors.iter_mut().for_each(classify);
         response
+    }
+
+    /// Every event of a subscription, like every response.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(|mut response| {
+                response.errors.iter_mut().for_each(classify);
+                response
+            })
+            .boxed()
     }
 }
 

@@ -11,7 +11,10 @@ use super::{
     context::ContextExt, history::TodoHistoryEntry, loaders::Loaders, tag::Tag, todo::Todo,
     user::User,
 };
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    service::page::PageLimits,
+};
 
 /// The types that implement Node, as named in IDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,12 +115,17 @@ impl NodeQuery {
     }
 
     /// The objects with these global IDs, in the same order; null where one does not exist
-    /// or the viewer may not see it. One statement per type, however many IDs.
+    /// or the viewer may not see it. One statement per type, however many IDs; at most as
+    /// many IDs as a page may hold (100 by default).
     async fn nodes(
         &self,
         ctx: &Context<'_>,
         ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
+        let max = ctx.app_data::<PageLimits>()?.max;
+        if u64::try_from(ids.len()).unwrap_or(u64::MAX) > max {
+            return Err(Error::invalid("ids", format!("At most {max} IDs per call.")).into());
+        }
         Ok(load(ctx, &ids).await?)
     }
 }
@@ -135,7 +143,8 @@ async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
             .collect()
     };
     let loaders = ctx.app_data::<Loaders>()?;
-    let shared = |err: std::sync::Arc<Error>| Error::Internal(err.to_string());
+    // Keep the cause for the log; the client still sees only "internal error".
+    let shared = |err: std::sync::Arc<Error>| Error::Internal(format!("{err:?}"));
     let users = loaders
         .user_by_id
         .load_many(of_type(NodeType::User))

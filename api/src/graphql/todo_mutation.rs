@@ -118,7 +118,9 @@ impl TodoMutation {
         input: CreateTodoInput,
     ) -> async_graphql::Result<Todo> {
         let viewer = ctx.require_viewer()?;
-        let created = service::todo_write::create(ctx.db()?, viewer, vec![input.into()]).await?;
+        let created =
+            service::todo_write::create(ctx.db()?, ctx.app_data()?, viewer, vec![input.into()])
+                .await?;
         let todo = created
             .into_iter()
             .next()
@@ -134,7 +136,8 @@ impl TodoMutation {
     ) -> async_graphql::Result<Vec<Todo>> {
         let viewer = ctx.require_viewer()?;
         let todos = input.into_iter().map(NewTodo::from).collect();
-        let created = service::todo_write::create(ctx.db()?, viewer, todos).await?;
+        let created =
+            service::todo_write::create(ctx.db()?, ctx.app_data()?, viewer, todos).await?;
         Ok(created.into_iter().map(Todo).collect())
     }
 
@@ -147,7 +150,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let (id, changes) = input.changes()?;
         Ok(Todo(
-            service::todo_write::update(ctx.db()?, viewer, id, changes).await?,
+            service::todo_write::update(ctx.db()?, ctx.app_data()?, viewer, id, changes).await?,
         ))
     }
 
@@ -156,7 +159,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         Ok(Todo(
-            service::todo_write::toggle(ctx.db()?, viewer, id).await?,
+            service::todo_write::toggle(ctx.db()?, ctx.app_data()?, viewer, id).await?,
         ))
     }
 
@@ -165,7 +168,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         Ok(Todo(
-            service::todo_write::set_deleted(ctx.db()?, viewer, id, true).await?,
+            service::todo_write::set_deleted(ctx.db()?, ctx.app_data()?, viewer, id, true).await?,
         ))
     }
 
@@ -174,7 +177,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         Ok(Todo(
-            service::todo_write::set_deleted(ctx.db()?, viewer, id, false).await?,
+            service::todo_write::set_deleted(ctx.db()?, ctx.app_data()?, viewer, id, false).await?,
         ))
     }
 
@@ -184,7 +187,7 @@ impl TodoMutation {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<DeleteCompletedTodosPayload> {
         let viewer = ctx.require_viewer()?;
-        let ids = service::todo_write::delete_completed(ctx.db()?, viewer).await?;
+        let ids = service::todo_write::delete_completed(ctx.db()?, ctx.app_data()?, viewer).await?;
         Ok(DeleteCompletedTodosPayload {
             deleted_count: i32::try_from(ids.len()).unwrap_or(i32::MAX),
             deleted_ids: ids
@@ -205,7 +208,7 @@ impl TodoMutation {
         let id = decode_as(&id, NodeType::Todo, "id")?;
         let to = decode_as(&to_user_id, NodeType::User, "toUserId")?;
         Ok(Todo(
-            service::transfer::transfer(ctx.db()?, viewer, id, to).await?,
+            service::transfer::transfer(ctx.db()?, ctx.app_data()?, viewer, id, to).await?,
         ))
     }
 
@@ -219,7 +222,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         Ok(Todo(
-            service::todo_write::set_tags(ctx.db()?, viewer, id, &tags).await?,
+            service::todo_write::set_tags(ctx.db()?, ctx.app_data()?, viewer, id, &tags).await?,
         ))
     }
 }

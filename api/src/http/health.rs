@@ -9,14 +9,19 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers; 503 when it does not, so that a load balancer stops sending
-/// traffic here until it does.
+/// The database answers and, on PostgreSQL, the event listener is connected; 503 when not,
+/// so that a load balancer stops sending traffic here (and subscribers reconnect elsewhere)
+/// until both are back.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(err) => {
-            tracing::warn!(%err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+    if let Err(err) = state.db.ping().await {
+        tracing::warn!(%err, "readiness check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
     }
+    if !state.events.is_listening() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "event listener not connected",
+        );
+    }
+    (StatusCode::OK, "ready")
 }

@@ -12,6 +12,7 @@ use super::{now, password::Passwords, token, validate, viewer::Viewer};
 use crate::{
     config::AuthConfig,
     error::{Error, Result},
+    events::{Events, Notice},
 };
 
 /// A session is touched at most this often, so that authenticating a request is a read,
@@ -128,12 +129,17 @@ pub async fn log_in(
     Ok(session)
 }
 
-/// Ends the viewer's current session; its token stops working at once.
-pub async fn log_out(db: &DatabaseConnection, viewer: &Viewer) -> Result<()> {
+/// Ends the viewer's current session; its token stops working at once, and its
+/// subscriptions on every instance end.
+pub async fn log_out(db: &DatabaseConnection, events: &Events, viewer: &Viewer) -> Result<()> {
+    let txn = db.begin().await?;
     session::Entity::delete_by_id(viewer.session_id)
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(())
+    let notice = Notice::SessionEnded {
+        session_id: viewer.session_id,
+    };
+    events.commit(txn, vec![notice]).await
 }
 
 /// The viewer a bearer token stands for: `None` when the token is unknown or expired, or
@@ -163,6 +169,7 @@ pub async fn authenticate(db: &DatabaseConnection, bearer: &str) -> Result<Optio
         user_id: user.id,
         role: user.role,
         session_id: session.id,
+        session_expires_at: session.expires_at,
     }))
 }
 

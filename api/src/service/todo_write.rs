@@ -13,7 +13,10 @@ use sea_orm::{
 };
 
 use super::{now, retry::with_retry, tag, validate, viewer::Viewer};
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    events::{EventKind, Events, Notice},
+};
 
 /// Most todos one `createTodos` call may create.
 pub const MAX_BATCH: usize = 1000;
@@ -92,6 +95,7 @@ fn validated(new: NewTodo) -> Result<NewTodo> {
 /// chunks, missing tags created in one statement, links and history rows in bulk.
 pub async fn create(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     todos: Vec<NewTodo>,
 ) -> Result<Vec<todo::Model>> {
@@ -108,11 +112,12 @@ pub async fn create(
     if todos.is_empty() {
         return Ok(Vec::new());
     }
-    with_retry(|| create_once(db, viewer, &todos)).await
+    with_retry(|| create_once(db, events, viewer, &todos)).await
 }
 
 async fn create_once(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     todos: &[NewTodo],
 ) -> Result<Vec<todo::Model>> {
@@ -174,7 +179,11 @@ async fn create_once(
             .exec_without_returning(&txn)
             .await?;
     }
-    txn.commit().await?;
+    let notices = created
+        .iter()
+        .map(|t| Notice::todo(EventKind::Created, t.id, t.user_id))
+        .collect();
+    events.commit(txn, notices).await?;
     Ok(created)
 }
 
@@ -182,6 +191,7 @@ async fn create_once(
 /// clause requires it, so of concurrent updates from the same version exactly one wins.
 pub async fn update(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     id: i32,
     changes: TodoChanges,
@@ -273,7 +283,8 @@ pub async fn update(
     todo_history::Entity::insert(history(todo.id, action, viewer.user_id, now))
         .exec_without_returning(&txn)
         .await?;
-    txn.commit().await?;
+    let notice = Notice::todo(EventKind::Updated, todo.id, todo.user_id);
+    events.commit(txn, vec![notice]).await?;
     Ok(todo)
 }
 
@@ -292,7 +303,12 @@ fn priority_text(priority: Priority) -> &'static str {
 }
 
 /// Flips `completed` in one UPDATE that reads and writes the row atomically.
-pub async fn toggle(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<todo::Model> {
+pub async fn toggle(
+    db: &DatabaseConnection,
+    events: &Events,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<todo::Model> {
     with_retry(|| async {
         let now = now();
         let txn = db.begin().await?;
@@ -329,7 +345,8 @@ pub async fn toggle(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result
         todo_history::Entity::insert(history(todo.id, action, viewer.user_id, now))
             .exec_without_returning(&txn)
             .await?;
-        txn.commit().await?;
+        let notice = Notice::todo(EventKind::Updated, todo.id, todo.user_id);
+        events.commit(txn, vec![notice]).await?;
         Ok(todo)
     })
     .await
@@ -339,6 +356,7 @@ pub async fn toggle(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result
 /// nothing and writes no history.
 pub async fn set_deleted(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     id: i32,
     deleted: bool,
@@ -366,16 +384,18 @@ pub async fn set_deleted(
             .await?
             .into_iter()
             .next();
+        let mut notices = Vec::new();
         let todo = match changed {
             Some(todo) => {
-                let action = if deleted {
-                    TodoAction::Deleted
+                let (action, kind) = if deleted {
+                    (TodoAction::Deleted, EventKind::Deleted)
                 } else {
-                    TodoAction::Restored
+                    (TodoAction::Restored, EventKind::Restored)
                 };
                 todo_history::Entity::insert(history(todo.id, action, viewer.user_id, now))
                     .exec_without_returning(&txn)
                     .await?;
+                notices.push(Notice::todo(kind, todo.id, todo.user_id));
                 todo
             }
             None => todo::Entity::find()
@@ -384,14 +404,18 @@ pub async fn set_deleted(
                 .await?
                 .ok_or(Error::NotFound("todo"))?,
         };
-        txn.commit().await?;
+        events.commit(txn, notices).await?;
         Ok(todo)
     })
     .await
 }
 
 /// Soft-deletes all the viewer's completed live todos in one statement; returns their ids.
-pub async fn delete_completed(db: &DatabaseConnection, viewer: &Viewer) -> Result<Vec<i32>> {
+pub async fn delete_completed(
+    db: &DatabaseConnection,
+    events: &Events,
+    viewer: &Viewer,
+) -> Result<Vec<i32>> {
     with_retry(|| async {
         let now = now();
         let txn = db.begin().await?;
@@ -418,7 +442,11 @@ pub async fn delete_completed(db: &DatabaseConnection, viewer: &Viewer) -> Resul
                 .exec_without_returning(&txn)
                 .await?;
         }
-        txn.commit().await?;
+        let notices = ids
+            .iter()
+            .map(|id| Notice::todo(EventKind::Deleted, *id, viewer.user_id))
+            .collect();
+        events.commit(txn, notices).await?;
         Ok(ids)
     })
     .await
@@ -427,6 +455,7 @@ pub async fn delete_completed(db: &DatabaseConnection, viewer: &Viewer) -> Resul
 /// Replaces the todo's tags, creating missing ones; records TAGGED and/or UNTAGGED.
 pub async fn set_tags(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     id: i32,
     names: &[String],
@@ -492,7 +521,8 @@ pub async fn set_tags(
                 .exec_without_returning(&txn)
                 .await?;
         }
-        txn.commit().await?;
+        let notice = Notice::todo(EventKind::Updated, todo.id, todo.user_id);
+        events.commit(txn, vec![notice]).await?;
         Ok(todo)
     })
     .await

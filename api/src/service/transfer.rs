@@ -7,13 +7,17 @@ use sea_orm::{
 };
 
 use super::{now, retry::with_retry, viewer::Viewer};
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    events::{EventKind, Events, Notice},
+};
 
 /// Gives the viewer's todo `id` to `to_user_id`. The row is locked (SELECT ... FOR UPDATE on
 /// PostgreSQL; SQLite has a single writer) so that concurrent transfers serialize; a lost
 /// race (serialization failure, deadlock, SQLite busy) is retried up to three times.
 pub async fn transfer(
     db: &DatabaseConnection,
+    events: &Events,
     viewer: &Viewer,
     id: i32,
     to_user_id: i32,
@@ -60,7 +64,11 @@ pub async fn transfer(
         })
         .exec_without_returning(&txn)
         .await?;
-        txn.commit().await?;
+        let notices = vec![
+            Notice::todo(EventKind::TransferredOut, id, viewer.user_id),
+            Notice::todo(EventKind::TransferredIn, id, to_user_id),
+        ];
+        events.commit(txn, notices).await?;
         Ok(moved)
     })
     .await

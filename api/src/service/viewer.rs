@@ -11,6 +11,8 @@ pub struct Viewer {
     pub role: Role,
     /// The session the token belongs to; logOut ends it.
     pub session_id: i32,
+    /// When that session expires; long-lived subscriptions end then.
+    pub session_expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Viewer {

@@ -1,0 +1,84 @@
+//! The one LISTEN connection of an instance on PostgreSQL: it receives every instance's
+//! notices and hands them to this instance's hub. When the connection drops it reconnects
+//! with exponential backoff and jitter; meanwhile /readyz reports it down. Notices sent
+//! while it is down are lost (PostgreSQL keeps none for absent listeners); subscribers
+//! resume with the next one.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use sea_orm::sqlx::postgres::PgListener;
+
+use super::{CHANNEL, Events, Hub, notice};
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+/// The running listener; dropping it stops the task and closes its connection.
+pub struct ListenerTask(tokio::task::AbortHandle);
+
+impl Drop for ListenerTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts listening on `database_url` for `events`' hub.
+pub fn spawn(database_url: String, events: &Events) -> ListenerTask {
+    let hub = events.hub().clone();
+    let listening = events.listening_flag();
+    let task = tokio::spawn(async move { run(&database_url, &hub, &listening).await });
+    ListenerTask(task.abort_handle())
+}
+
+async fn run(database_url: &str, hub: &Hub, listening: &AtomicBool) {
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        match listen(database_url).await {
+            Ok(mut listener) => {
+                listening.store(true, Ordering::Relaxed);
+                backoff = FIRST_BACKOFF;
+                tracing::info!(channel = CHANNEL, "listening for events");
+                // `try_recv` answers `None` when the connection is lost; reconnecting is
+                // ours to do, with backoff.
+                loop {
+                    match listener.try_recv().await {
+                        Ok(Some(notification)) => {
+                            for notice in notice::unpack(notification.payload()) {
+                                hub.dispatch(&notice);
+                            }
+                        }
+                        Ok(None) => {
+                            tracing::warn!("event listener lost its connection");
+                            break;
+                        }
+                        Err(err) => {
+                            tracing::warn!(%err, "event listener failed");
+                            break;
+                        }
+                    }
+                }
+                listening.store(false, Ordering::Relaxed);
+            }
+            Err(err) => tracing::warn!(%err, ?backoff, "event listener cannot connect"),
+        }
+        let jitter = Duration::from_millis(u64::from(OsRng.next_u32() % 100));
+        tokio::time::sleep(backoff + jitter).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn listen(database_url: &str) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect(database_url).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Keeps [`ListenerTask`] alive as long as any clone of the state.
+pub type SharedListener = Arc<ListenerTask>;

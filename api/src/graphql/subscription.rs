@@ -1,0 +1,174 @@
+//! `Subscription.todoEvents`: the viewer's todo changes, as they commit.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use async_graphql::{Context, Object, Subscription, futures_util::Stream};
+use entity::todo;
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+use super::{context::ContextExt, todo::Todo};
+use crate::{
+    error::{Error, Result},
+    events::{Closed, EventKind, Events, Receiver},
+    service::viewer::Viewer,
+};
+
+/// The subscription root.
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+/// One change to a todo of the viewer's, delivered after its transaction commits; changes
+/// that roll back are never sent.
+pub struct TodoEvent {
+    kind: EventKind,
+    todo: todo::Model,
+}
+
+/// One change to a todo of the viewer's, delivered after its transaction commits; changes
+/// that roll back are never sent.
+#[Object]
+impl TodoEvent {
+    /// What happened.
+    async fn kind(&self) -> EventKind {
+        self.kind
+    }
+
+    /// The todo as it is after the change. For TRANSFERRED_OUT it is the todo as it was
+    /// handed over; later changes to it are no longer sent to the previous owner.
+    async fn todo(&self) -> Todo {
+        Todo(self.todo.clone())
+    }
+}
+
+/// How many subscriptions one WebSocket connection has open, against its limit. Put in the
+/// connection's data when it is initialised.
+#[derive(Debug)]
+pub struct ConnectionSubscriptions {
+    open: Arc<AtomicUsize>,
+    limit: usize,
+}
+
+impl ConnectionSubscriptions {
+    /// A connection allowed `limit` subscriptions at once.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            open: Arc::new(AtomicUsize::new(0)),
+            limit,
+        }
+    }
+
+    fn acquire(&self) -> Result<Slot> {
+        let taken = self
+            .open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < self.limit).then_some(open + 1)
+            });
+        match taken {
+            Ok(_) => Ok(Slot(self.open.clone())),
+            Err(_) => Err(Error::RateLimited(format!(
+                "At most {} subscriptions per connection.",
+                self.limit
+            ))),
+        }
+    }
+}
+
+/// One place of a connection's subscriptions; given back when the subscription ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What a running subscription holds.
+struct Feed {
+    receiver: Receiver,
+    db: DatabaseConnection,
+    viewer: Viewer,
+    _slot: Option<Slot>,
+}
+
+/// Changes to the viewer's todos, made through any server instance sharing the database.
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Changes to the viewer's todos, made through any server instance sharing the database
+    /// (PostgreSQL LISTEN/NOTIFY); with the embedded SQLite default, changes made by this
+    /// instance.
+    async fn todo_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TodoEvent>> + use<>> {
+        let viewer = ctx.require_viewer()?.clone();
+        let slot = ctx
+            .data_opt::<ConnectionSubscriptions>()
+            .map(ConnectionSubscriptions::acquire)
+            .transpose()?;
+        let events: &Events = ctx.app_data()?;
+        let receiver = events.hub().subscribe(viewer.user_id, viewer.session_id)?;
+        let feed = Feed {
+            receiver,
+            db: ctx.db()?.clone(),
+            viewer,
+            _slot: slot,
+        };
+        Ok(async_graphql::futures_util::stream::unfold(
+            Some(feed),
+            |feed| async move {
+                let mut feed = feed?;
+                match next_event(&mut feed).await {
+                    Ok(event) => Some((Ok(event), Some(feed))),
+                    // Say why, then end the stream.
+                    Err(err) => Some((Err(err.into()), None)),
+                }
+            },
+        ))
+    }
+}
+
+/// The next event `feed` may see, or the error that ends it.
+async fn next_event(feed: &mut Feed) -> Result<TodoEvent> {
+    loop {
+        let expiry = (feed.viewer.session_expires_at - chrono::Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        let delivery = tokio::select! {
+            delivery = feed.receiver.next() => delivery,
+            () = tokio::time::sleep(expiry) => {
+                return Err(Error::Unauthenticated("The session has expired; sign in again."));
+            }
+        };
+        let delivery = match delivery {
+            Ok(delivery) => delivery,
+            Err(Closed::FellBehind) => {
+                return Err(Error::RateLimited(
+                    "Events arrived faster than this subscription read them; subscribe again \
+                     and refetch."
+                        .into(),
+                ));
+            }
+            Err(Closed::SessionEnded) => {
+                return Err(Error::Unauthenticated(
+                    "The session has ended; sign in again.",
+                ));
+            }
+        };
+        // The notice was addressed to the viewer by the transaction that changed the todo
+        // while it was theirs: that is the permission to see it, even if it has been
+        // transferred away (TRANSFERRED_OUT, or a change just before) by the time it is read.
+        let todo = todo::Entity::find_by_id(delivery.todo_id)
+            .one(&feed.db)
+            .await?;
+        // A todo that is gone (no hard deletes today) has nothing to show.
+        if let Some(todo) = todo {
+            return Ok(TodoEvent {
+                kind: delivery.kind,
+                todo,
+            });
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! GraphQL requests as HTTP carries them: the URL query string of a GET, the JSON body of
+//! a POST (one request, or a batch), and what must hold of them before anything executes.
+
+use async_graphql::{
+    Request, ServerError, Value, Variables,
+    parser::{
+        parse_query,
+        types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
+    },
+};
+use axum::{extract::Query, http::StatusCode};
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::{Refusal, request_error};
+
+/// The GraphQL requests of one HTTP request, and later their results.
+pub enum Requests<T> {
+    /// One request, answered with one result.
+    Single(T),
+    /// A JSON array of requests (only when batching is on), answered with an array.
+    Batch(Vec<T>),
+}
+
+impl<T> Requests<T> {
+    /// Each request through `f`, stopping at the first error.
+    pub fn try_map<U, E>(self, mut f: impl FnMut(T) -> Result<U, E>) -> Result<Requests<U>, E> {
+        Ok(match self {
+            Self::Single(one) => Requests::Single(f(one)?),
+            Self::Batch(many) => {
+                Requests::Batch(many.into_iter().map(f).collect::<Result<_, _>>()?)
+            }
+        })
+    }
+}
+
+/// A request checked before execution.
+pub enum Prepared {
+    /// To be executed.
+    Execute(Box<Request>),
+    /// A request error (GraphQL's, e.g. a missing required variable): answered with errors
+    /// and no data, and nothing runs.
+    Rejected(ServerError),
+}
+
+/// The parameters of a GET, as the spec names them. Values are text: `variables` and
+/// `extensions` are JSON-encoded.
+#[derive(Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// The request of a GET's URL query string.
+pub fn from_query_string(uri: &axum::http::Uri) -> Result<Request, Refusal> {
+    let Query(params) = Query::<GetParams>::try_from_uri(uri).map_err(|err| {
+        Refusal::bad_request(format!("invalid query string: {}", err.body_text()))
+    })?;
+    // Forms and some clients send empty values for parameters they do not use.
+    let present = |value: Option<String>| value.filter(|text| !text.is_empty());
+    let decode = |name: &str, value: Option<String>| match present(value) {
+        None => Ok(Json::Null),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|_| Refusal::bad_request(format!("`{name}` must be JSON-encoded"))),
+    };
+    let mut fields = serde_json::Map::new();
+    if let Some(query) = params.query {
+        fields.insert("query".to_owned(), Json::String(query));
+    }
+    if let Some(name) = present(params.operation_name) {
+        fields.insert("operationName".to_owned(), Json::String(name));
+    }
+    fields.insert(
+        "variables".to_owned(),
+        decode("variables", params.variables)?,
+    );
+    fields.insert(
+        "extensions".to_owned(),
+        decode("extensions", params.extensions)?,
+    );
+    from_json(Json::Object(fields))
+}
+
+/// The request, or batch of requests, of a POST body. Batches need `batch_max` > 0 and
+/// hold at most `batch_max` requests. Every operation of a batch is to count against the
+/// cost limits (depth, complexity, rate) of later hardening work, as if sent alone.
+pub fn from_body(body: &[u8], batch_max: usize) -> Result<Requests<Request>, Refusal> {
+    let json: Json = serde_json::from_slice(body)
+        .map_err(|err| Refusal::bad_request(format!("the body is not JSON: {err}")))?;
+    match json {
+        Json::Array(items) => {
+            if batch_max == 0 {
+                return Err(Refusal::bad_request(
+                    "batched requests (a JSON array) are not enabled on this server; send one \
+                     request object per POST",
+                ));
+            }
+            if items.is_empty() || items.len() > batch_max {
+                return Err(Refusal::bad_request(format!(
+                    "a batch holds 1 to {batch_max} requests, not {}",
+                    items.len()
+                )));
+            }
+            items
+                .into_iter()
+                .map(from_json)
+                .collect::<Result<_, _>>()
+                .map(Requests::Batch)
+        }
+        json => from_json(json).map(Requests::Single),
+    }
+}
+
+/// Checks a request before it runs: parses its document to find the operation, refuses a
+/// mutation or subscription when only reads are allowed (GET: 405), and rejects a missing
+/// required variable, which async-graphql would only notice inside the resolver that uses
+/// it, after other fields (or mutations) ran. The parsed document is kept, so async-graphql
+/// does not parse it again.
+pub fn prepare(mut request: Request, read_only: bool) -> Result<Prepared, Refusal> {
+    let Ok(document) = parse_query(&request.query) else {
+        // async-graphql reports the syntax error itself, with its position.
+        return Ok(Prepared::Execute(Box::new(request)));
+    };
+    // An operation that cannot be chosen is async-graphql's request error to report.
+    if let Some(operation) = operation(&document, request.operation_name.as_deref()) {
+        if read_only && operation.ty != OperationType::Query {
+            return Err(Refusal::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "a GET can only run a query; send mutations and subscriptions with POST",
+            ));
+        }
+        if let Err(error) = check_required_variables(operation, &request.variables) {
+            return Ok(Prepared::Rejected(error));
+        }
+    }
+    request.set_parsed_query(document);
+    Ok(Prepared::Execute(Box::new(request)))
+}
+
+/// The operation `operation_name` selects, as async-graphql selects it.
+fn operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), None) => Some(&operation.node),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|operation| &operation.node)
+        }
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next().map(|operation| &operation.node)
+        }
+        _ => None,
+    }
+}
+
+/// GraphQL's CoerceVariableValues for non-null variables: each must be given, and not null,
+/// unless it has a default. (Values of the wrong type fail async-graphql's validation.)
+fn check_required_variables(
+    operation: &OperationDefinition,
+    variables: &Variables,
+) -> Result<(), ServerError> {
+    for definition in &operation.variable_definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let given = variables.get(name);
+        let missing = match given {
+            Some(Value::Null) => true,
+            Some(_) => false,
+            None => definition.default_value.is_none(),
+        };
+        if !definition.var_type.node.nullable && missing {
+            let mut error = request_error(format!(
+                "variable `${name}` of type `{}` must be given and not null",
+                definition.var_type.node
+            ));
+            error.locations = vec![definition.name.pos];
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// One request from its JSON object form (`query`, `operationName`, `variables`,
+/// `extensions`; null stands for absent, unknown keys are ignored).
+fn from_json(json: Json) -> Result<Request, Refusal> {
+    let Json::Object(mut fields) = json else {
+        return Err(Refusal::bad_request(
+            "a GraphQL request is a JSON object with a `query` string",
+        ));
+    };
+    let query = match fields.remove("query") {
+        Some(Json::String(query)) => query,
+        None | Some(Json::Null) => return Err(Refusal::bad_request("`query` is missing")),
+        Some(_) => return Err(Refusal::bad_request("`query` must be a string")),
+    };
+    let mut request = Request::new(query);
+    match fields.remove("operationName") {
+        None | Some(Json::Null) => {}
+        Some(Json::String(name)) => request = request.operation_name(name),
+        Some(_) => return Err(Refusal::bad_request("`operationName` must be a string")),
+    }
+    match fields.remove("variables") {
+        None | Some(Json::Null) => {}
+        Some(variables @ Json::Object(_)) => {
+            request = request.variables(Variables::from_json(variables));
+        }
+        Some(_) => return Err(Refusal::bad_request("`variables` must be an object")),
+    }
+    match fields.remove("extensions") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(extensions)) => {
+            for (name, value) in extensions {
+                let value = Value::from_json(value).map_err(|_| {
+                    Refusal::bad_request("`extensions` holds a value GraphQL cannot represent")
+                })?;
+                request.extensions.0.insert(name, value);
+            }
+        }
+        Some(_) => return Err(Refusal::bad_request("`extensions` must be an object")),
+    }
+    Ok(request)
+}

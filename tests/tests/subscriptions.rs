@@ -1,0 +1,482 @@
+//! `todoEvents` over WebSocket: what each mutation delivers, to whom and in which order;
+//! nothing for rolled-back changes or other users' todos; the close codes of the
+//! handshake; logging out; and, on PostgreSQL, delivery across two server processes and
+//! across a lost LISTEN connection.
+
+#![allow(
+    clippy::expect_used,
+    reason = "in a test, a failed expectation is the failure"
+)]
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use async_graphql::futures_util::{SinkExt, StreamExt};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tests::{
+    Backend,
+    test_app::{TestApp, error_code},
+};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
+
+const EVENTS: &str = "subscription { todoEvents { kind todo { title completed deletedAt owner { username } tags { name } } } }";
+/// How long to wait for an event that must come.
+const ARRIVES: Duration = Duration::from_secs(5);
+/// How long to wait to be sure an event does not come.
+const QUIET: Duration = Duration::from_millis(500);
+
+/// A graphql-transport-ws client.
+struct Client {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    async fn connect(http_url: &str) -> Self {
+        let url = http_url.replacen("http://", "ws://", 1);
+        let mut request = url.into_client_request().expect("a WebSocket request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (socket, response) = connect_async(request).await.expect("the upgrade");
+        assert_eq!(
+            response
+                .headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok()),
+            Some("graphql-transport-ws")
+        );
+        Self { socket }
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    /// Connects, authenticates with `token` and subscribes to `todoEvents` as "1".
+    async fn subscribed(http_url: &str, token: &str) -> Self {
+        let mut client = Self::connect(http_url).await;
+        client
+            .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
+            .await;
+        let ack = client.next(ARRIVES).await.expect("connection_ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        client
+            .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": EVENTS } }))
+            .await;
+        client
+    }
+
+    /// The next protocol message within `wait`, answering pings; `None` if none came.
+    async fn next(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(wait, self.socket.next())
+                .await
+                .ok()??;
+            match frame.expect("a frame") {
+                Message::Text(text) => {
+                    let message: Value = serde_json::from_str(&text).expect("JSON");
+                    if message["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Some(message);
+                }
+                Message::Close(frame) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new()));
+                    return Some(json!({ "type": "close", "code": code, "reason": reason }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The next event's `todoEvents` payload.
+    async fn event(&mut self) -> Value {
+        let message = self.next(ARRIVES).await.expect("an event in time");
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["payload"].get("errors"), None, "{message}");
+        message["payload"]["data"]["todoEvents"].clone()
+    }
+
+    /// Asserts that nothing arrives for a while.
+    async fn silent(&mut self) {
+        if let Some(message) = self.next(QUIET).await {
+            panic!("expected no message, got {message}");
+        }
+    }
+
+    /// The close code the server sends next.
+    async fn close_code(&mut self) -> u64 {
+        let message = self.next(Duration::from_secs(15)).await.expect("a close");
+        assert_eq!(message["type"], "close", "{message}");
+        message["code"].as_u64().expect("a code")
+    }
+}
+
+async fn mutate(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    let body = app.gql_as(token, query, variables).await;
+    assert_eq!(body.get("errors"), None, "{body}");
+    body["data"].clone()
+}
+
+async fn create(app: &TestApp, token: &str, title: &str) -> String {
+    let data = mutate(
+        app,
+        token,
+        "mutation($t: String!) { createTodo(input: { title: $t }) { id } }",
+        json!({ "t": title }),
+    )
+    .await;
+    data["createTodo"]["id"].as_str().expect("an id").to_owned()
+}
+
+/// One event as a line: kind, then the todo's state.
+fn describe(event: &Value) -> String {
+    let todo = &event["todo"];
+    format!(
+        "{} {} completed={} deleted={} owner={} tags={}",
+        event["kind"].as_str().expect("kind"),
+        todo["title"].as_str().expect("title"),
+        todo["completed"],
+        !todo["deletedAt"].is_null(),
+        todo["owner"]["username"].as_str().expect("owner"),
+        todo["tags"],
+    )
+}
+
+async fn every_mutation_kind_is_delivered_in_order_to_its_owners(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let (bob, bob_id) = app.sign_up("bob").await;
+    let url = app.url("/graphql");
+    let mut ann_events = Client::subscribed(&url, &ann).await;
+    let mut bob_events = Client::subscribed(&url, &bob).await;
+    app.wait_for_subscriptions(2).await;
+
+    // Each change, then its event: the todo in the event is the todo after that change.
+    let id = create(&app, &ann, "draft").await;
+    let by_id = json!({ "id": id });
+    let mut seen = vec![describe(&ann_events.event().await)];
+    let steps = [
+        "mutation($id: ID!) { updateTodo(input: { id: $id, title: \"final\" }) { id } }",
+        "mutation($id: ID!) { toggleTodo(id: $id) { id } }",
+        "mutation($id: ID!) { setTodoTags(id: $id, tags: [\"work\"]) { id } }",
+        "mutation($id: ID!) { deleteTodo(id: $id) { id } }",
+        "mutation($id: ID!) { restoreTodo(id: $id) { id } }",
+        "mutation { deleteCompletedTodos { deletedCount } }",
+        "mutation($id: ID!) { restoreTodo(id: $id) { id } }",
+    ];
+    for step in steps {
+        mutate(&app, &ann, step, by_id.clone()).await;
+        seen.push(describe(&ann_events.event().await));
+    }
+    mutate(
+        &app,
+        &ann,
+        "mutation($id: ID!, $to: ID!) { transferTodo(id: $id, toUserId: $to) { id } }",
+        json!({ "id": id, "to": bob_id }),
+    )
+    .await;
+    seen.push(describe(&ann_events.event().await));
+    let expected = [
+        "CREATED draft completed=false deleted=false owner=ann tags=[]",
+        "UPDATED final completed=false deleted=false owner=ann tags=[]",
+        "UPDATED final completed=true deleted=false owner=ann tags=[]",
+        r#"UPDATED final completed=true deleted=false owner=ann tags=[{"name":"work"}]"#,
+        r#"DELETED final completed=true deleted=true owner=ann tags=[{"name":"work"}]"#,
+        r#"RESTORED final completed=true deleted=false owner=ann tags=[{"name":"work"}]"#,
+        r#"DELETED final completed=true deleted=true owner=ann tags=[{"name":"work"}]"#,
+        r#"RESTORED final completed=true deleted=false owner=ann tags=[{"name":"work"}]"#,
+        // "The todo as it was handed over": already bob's.
+        r#"TRANSFERRED_OUT final completed=true deleted=false owner=bob tags=[{"name":"work"}]"#,
+    ];
+    assert_eq!(seen, expected);
+    ann_events.silent().await;
+
+    // Bob heard nothing of ann's todo until it became his.
+    let event = bob_events.event().await;
+    assert_eq!(event["kind"], "TRANSFERRED_IN");
+    assert_eq!(event["todo"]["owner"]["username"], "bob");
+    bob_events.silent().await;
+
+    // Now it is bob's: his changes reach him, not ann.
+    mutate(
+        &app,
+        &bob,
+        "mutation($id: ID!) { toggleTodo(id: $id) { id } }",
+        by_id,
+    )
+    .await;
+    assert_eq!(bob_events.event().await["kind"], "UPDATED");
+    ann_events.silent().await;
+}
+tests::both_backends!(every_mutation_kind_is_delivered_in_order_to_its_owners);
+
+async fn rolled_back_changes_send_nothing(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let (_, bob_id) = app.sign_up("bob").await;
+    let id = create(&app, &ann, "stays").await;
+    let mut events = Client::subscribed(&app.url("/graphql"), &ann).await;
+    app.wait_for_subscriptions(1).await;
+    // The transfer's last statement fails inside the database, after its notices were sent
+    // on PostgreSQL (they are part of the transaction) or queued on SQLite.
+    let sabotage = match backend {
+        Backend::Postgres => {
+            "ALTER TABLE todo_history ADD CONSTRAINT injected_failure CHECK (action <> 'transferred')"
+        }
+        Backend::Sqlite => {
+            "CREATE TRIGGER injected_failure BEFORE INSERT ON todo_history \
+             WHEN NEW.action = 'transferred' BEGIN SELECT RAISE(ABORT, 'injected'); END"
+        }
+    };
+    app.db()
+        .execute_unprepared(sabotage)
+        .await
+        .expect("install the failure");
+    let body = app
+        .gql_as(
+            &ann,
+            "mutation($id: ID!, $to: ID!) { transferTodo(id: $id, toUserId: $to) { id } }",
+            json!({ "id": id, "to": bob_id }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("INTERNAL"), "{body}");
+    events.silent().await;
+    mutate(
+        &app,
+        &ann,
+        "mutation($id: ID!) { toggleTodo(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let event = events.event().await;
+    assert_eq!(
+        (
+            event["kind"].as_str(),
+            event["todo"]["owner"]["username"].as_str()
+        ),
+        (Some("UPDATED"), Some("ann")),
+        "the next event is the toggle's, not the rolled-back transfer's"
+    );
+}
+tests::both_backends!(rolled_back_changes_send_nothing);
+
+async fn the_handshake_refuses_missing_bad_and_late_tokens(backend: Backend) {
+    let Some(app) =
+        TestApp::start_with(backend, |c| c.subscriptions.ws_init_timeout_secs = 1).await
+    else {
+        return;
+    };
+    let url = app.url("/graphql");
+    let mut anonymous = Client::connect(&url).await;
+    anonymous.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(anonymous.close_code().await, 4401);
+
+    let mut forged = Client::connect(&url).await;
+    forged
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": "Bearer not-a-token" } }))
+        .await;
+    assert_eq!(forged.close_code().await, 4401);
+
+    let mut eager = Client::connect(&url).await;
+    eager
+        .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": EVENTS } }))
+        .await;
+    assert_eq!(
+        eager.close_code().await,
+        4401,
+        "subscribe before connection_init"
+    );
+
+    let mut silent = Client::connect(&url).await;
+    assert_eq!(
+        silent.close_code().await,
+        4408,
+        "no connection_init in time"
+    );
+
+    // The capitalised key works too.
+    let (token, _) = app.sign_up("ann").await;
+    let mut client = Client::connect(&url).await;
+    client
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }))
+        .await;
+    assert_eq!(
+        client.next(ARRIVES).await.expect("ack")["type"],
+        "connection_ack"
+    );
+}
+tests::both_backends!(the_handshake_refuses_missing_bad_and_late_tokens);
+
+async fn logging_out_ends_the_sessions_subscriptions(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (phone, _) = app.sign_up("ann").await;
+    let laptop = app
+        .gql(
+            "mutation { logIn(input: { login: \"ann\", password: \"password123\" }) { token } }",
+            json!({}),
+        )
+        .await["data"]["logIn"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let url = app.url("/graphql");
+    let mut phone_events = Client::subscribed(&url, &phone).await;
+    let mut laptop_events = Client::subscribed(&url, &laptop).await;
+    app.wait_for_subscriptions(2).await;
+    mutate(&app, &phone, "mutation { logOut }", json!({})).await;
+
+    let ended = phone_events.next(ARRIVES).await.expect("the end");
+    assert_eq!(ended["type"], "next", "{ended}");
+    assert_eq!(
+        ended["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{ended}"
+    );
+    assert_eq!(
+        phone_events.next(ARRIVES).await.expect("complete")["type"],
+        "complete"
+    );
+    create(&app, &laptop, "after logout").await;
+    assert_eq!(laptop_events.event().await["kind"], "CREATED");
+    phone_events.silent().await;
+}
+tests::both_backends!(logging_out_ends_the_sessions_subscriptions);
+
+/// The second server process; killed when dropped.
+struct Instance(Child);
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_second_instance(database_url: &str) -> (Instance, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_second_instance"))
+        .env("DATABASE_URL", database_url)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the second instance");
+    let instance = Instance(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        let ready = client.get(format!("{base}/readyz")).send().await;
+        if ready.is_ok_and(|r| r.status().is_success()) {
+            return (instance, base);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the second instance did not become ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_cross_server_processes_on_postgres() {
+    let Some(app) = TestApp::start(Backend::Postgres).await else {
+        return;
+    };
+    let (second, second_url) = start_second_instance(app.database_url()).await;
+    let (token, _) = app.sign_up("ann").await;
+    let mut events = Client::subscribed(&app.url("/graphql"), &token).await;
+    app.wait_for_subscriptions(1).await;
+
+    let started = std::time::Instant::now();
+    let body: Value = reqwest::Client::new()
+        .post(format!("{second_url}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": "mutation { createTodo(input: { title: \"from the other instance\" }) { id } }" }))
+        .send()
+        .await
+        .expect("the second instance answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(body.get("errors"), None, "{body}");
+    let message = events
+        .next(Duration::from_secs(1))
+        .await
+        .expect("the event within a second");
+    assert_eq!(
+        message["payload"]["data"]["todoEvents"]["kind"], "CREATED",
+        "{message}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+    drop(second);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_survives_losing_its_connection() {
+    let Some(app) = TestApp::start(Backend::Postgres).await else {
+        return;
+    };
+    let (token, _) = app.sign_up("ann").await;
+    let mut events = Client::subscribed(&app.url("/graphql"), &token).await;
+    app.wait_for_subscriptions(1).await;
+    let ready = || async {
+        reqwest::get(app.url("/readyz"))
+            .await
+            .expect("readyz answers")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ready().await, 200);
+
+    let killed = app
+        .db()
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .await
+        .expect("terminate the listener");
+    assert_eq!(
+        killed.rows_affected(),
+        1,
+        "one LISTEN connection per instance"
+    );
+
+    // Readiness says so while it is down, and recovers.
+    let mut saw_down = false;
+    let mut recovered = false;
+    for _ in 0..100 {
+        match ready().await {
+            503 => saw_down = true,
+            200 if saw_down => {
+                recovered = true;
+                break;
+            }
+            _ => {}
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(recovered, "readyz went down ({saw_down}) and came back");
+    create(&app, &token, "after the reconnect").await;
+    assert_eq!(events.event().await["kind"], "CREATED");
+}
