@@ -39,19 +39,22 @@ struct Client {
 
 impl Client {
     async fn connect(http_url: &str) -> Self {
+        Self::connect_with(http_url, "graphql-transport-ws").await
+    }
+
+    async fn connect_with(http_url: &str, protocol: &'static str) -> Self {
         let url = http_url.replacen("http://", "ws://", 1);
         let mut request = url.into_client_request().expect("a WebSocket request");
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));
         let (socket, response) = connect_async(request).await.expect("the upgrade");
         assert_eq!(
             response
                 .headers()
                 .get("sec-websocket-protocol")
                 .and_then(|v| v.to_str().ok()),
-            Some("graphql-transport-ws")
+            Some(protocol)
         );
         Self { socket }
     }
@@ -361,6 +364,44 @@ async fn logging_out_ends_the_sessions_subscriptions(backend: Backend) {
     phone_events.silent().await;
 }
 tests::both_backends!(logging_out_ends_the_sessions_subscriptions);
+
+async fn the_legacy_graphql_ws_protocol_works_too(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (token, _) = app.sign_up("ann").await;
+    // subscriptions-transport-ws, as older Apollo clients speak it.
+    let mut client = Client::connect_with(&app.url("/graphql"), "graphql-ws").await;
+    client
+        .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
+        .await;
+    assert_eq!(
+        client.next(ARRIVES).await.expect("ack")["type"],
+        "connection_ack"
+    );
+    client
+        .send(json!({ "type": "start", "id": "1", "payload": { "query": EVENTS } }))
+        .await;
+    app.wait_for_subscriptions(1).await;
+    create(&app, &token, "legacy").await;
+    let message = loop {
+        let message = client.next(ARRIVES).await.expect("data");
+        // The legacy protocol sends keep-alives ("ka").
+        if message["type"] != "ka" {
+            break message;
+        }
+    };
+    assert_eq!(message["type"], "data", "{message}");
+    assert_eq!(message["payload"]["data"]["todoEvents"]["kind"], "CREATED");
+
+    let mut refused = Client::connect_with(&app.url("/graphql"), "graphql-ws").await;
+    refused
+        .send(json!({ "type": "connection_init", "payload": {} }))
+        .await;
+    let error = refused.next(ARRIVES).await.expect("an answer");
+    assert_eq!(error["type"], "connection_error", "{error}");
+}
+tests::both_backends!(the_legacy_graphql_ws_protocol_works_too);
 
 /// The second server process; killed when dropped.
 struct Instance(Child);
