@@ -93,6 +93,18 @@ pub struct Config {
     /// GraphQL-over-HTTP settings.
     #[command(flatten)]
     pub http: HttpConfig,
+
+    /// Limits on what one operation may ask for (depth, aliases, cost, ...).
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+
+    /// Rate limits in cost points, and log-in throttling.
+    #[command(flatten)]
+    pub rate_limits: RateLimitConfig,
+
+    /// Persisted queries and trusted documents.
+    #[command(flatten)]
+    pub documents: DocumentsConfig,
 }
 
 /// Settings of the database connection pool.
@@ -225,6 +237,188 @@ pub struct HttpConfig {
     /// cannot multiply what one request may cost.
     #[arg(long, env = "BATCH_MAX", default_value_t = 0, global = true)]
     pub batch_max: usize,
+
+    /// Largest request body accepted, in bytes; a larger one is refused with 413.
+    #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub body_limit_bytes: usize,
+
+    /// Seconds a GraphQL request may run before it is stopped (503). On PostgreSQL the same
+    /// bound is the connections' statement_timeout, so the database stops working too.
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// GraphQL requests this instance runs at once; more are refused at once with 503 and
+    /// Retry-After, rather than queued until they time out (0: no limit).
+    #[arg(long, env = "MAX_IN_FLIGHT", default_value_t = 512, global = true)]
+    pub max_in_flight: usize,
+
+    /// Take the client's IP address from this header (e.g. X-Forwarded-For; its last
+    /// entry) instead of the TCP peer: set it when a proxy you run sits in front, never
+    /// otherwise, since clients can write any header.
+    #[arg(long, env = "CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
+
+    /// Serve GraphiQL at `/` (turn off in production with `--graphiql false`).
+    #[arg(
+        long,
+        env = "GRAPHIQL",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub graphiql: bool,
+}
+
+impl HttpConfig {
+    /// The request timeout as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+/// Limits on one GraphQL document, checked before anything executes; a document over one
+/// is refused with TOO_COMPLEX.
+#[derive(Debug, Clone, Args)]
+pub struct LimitsConfig {
+    /// Longest query text accepted, in bytes.
+    #[arg(long, env = "MAX_QUERY_LENGTH", default_value_t = 32 * 1024, global = true)]
+    pub max_query_length: usize,
+
+    /// Deepest nesting of fields in an operation.
+    #[arg(long, env = "MAX_DEPTH", default_value_t = 12, global = true)]
+    pub max_depth: usize,
+
+    /// Most aliased fields in an operation (fragments counted where they are used).
+    #[arg(long, env = "MAX_ALIASES", default_value_t = 30, global = true)]
+    pub max_aliases: usize,
+
+    /// Most directives in an operation (fragments counted where they are used).
+    #[arg(long, env = "MAX_DIRECTIVES", default_value_t = 50, global = true)]
+    pub max_directives: usize,
+
+    /// Deepest nesting of fragment spreads (a fragment that spreads a fragment that ...).
+    #[arg(long, env = "MAX_FRAGMENT_DEPTH", default_value_t = 8, global = true)]
+    pub max_fragment_depth: usize,
+
+    /// Largest cost of an operation: the number of nodes it may return, each connection
+    /// counting its page size times its parents' page sizes.
+    #[arg(long, env = "MAX_COST", default_value_t = 10_000, global = true)]
+    pub max_cost: u64,
+
+    /// What each mutation field costs, on top of what its selection returns.
+    #[arg(long, env = "MUTATION_COST", default_value_t = 10, global = true)]
+    pub mutation_cost: u64,
+
+    /// Answer introspection queries (`__schema`, `__type`); turn off in production with
+    /// `--introspection false` when clients are built from schema.graphql.
+    #[arg(
+        long,
+        env = "INTROSPECTION",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub introspection: bool,
+}
+
+/// Rate limits: token buckets of cost points, per token for signed-in requests and per
+/// client IP for anonymous ones, refilled evenly over the window. Each instance counts its
+/// own; log-in failures are counted in the database, so they hold across instances.
+#[derive(Debug, Clone, Args)]
+pub struct RateLimitConfig {
+    /// Cost points a signed-in client may spend per window (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_LIMIT_POINTS",
+        default_value_t = 50_000,
+        global = true
+    )]
+    pub points: u64,
+
+    /// Cost points an anonymous client (one IP address) may spend per window (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_LIMIT_ANONYMOUS_POINTS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub anonymous_points: u64,
+
+    /// Length of the rate-limit window, in seconds.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_WINDOW_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub window_secs: u64,
+
+    /// Clients whose buckets are remembered at once; beyond it, full buckets are forgotten
+    /// first, so memory stays bounded.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_MAX_CLIENTS",
+        default_value_t = 100_000,
+        global = true
+    )]
+    pub max_clients: usize,
+
+    /// Failed log-ins for one login name within the log-in window before further attempts
+    /// for that name are refused (0: no limit).
+    #[arg(long, env = "LOGIN_MAX_FAILURES", default_value_t = 5, global = true)]
+    pub login_max_failures: u32,
+
+    /// Failed log-ins from one IP address within the log-in window before further attempts
+    /// from it are refused (0: no limit).
+    #[arg(
+        long,
+        env = "LOGIN_MAX_FAILURES_PER_IP",
+        default_value_t = 20,
+        global = true
+    )]
+    pub login_max_failures_per_ip: u32,
+
+    /// The log-in throttling window, in seconds.
+    #[arg(
+        long,
+        env = "LOGIN_WINDOW_SECS",
+        default_value_t = 15 * 60,
+        global = true
+    )]
+    pub login_window_secs: u64,
+}
+
+impl RateLimitConfig {
+    /// The rate-limit window as a duration.
+    pub fn window(&self) -> Duration {
+        Duration::from_secs(self.window_secs)
+    }
+
+    /// The log-in throttling window.
+    pub fn login_window(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.login_window_secs).unwrap_or(i64::MAX))
+    }
+}
+
+/// Persisted queries: Apollo's automatic persisted queries (APQ), or a fixed list of
+/// trusted documents.
+#[derive(Debug, Clone, Args)]
+pub struct DocumentsConfig {
+    /// Documents remembered for automatic persisted queries (least recently used are
+    /// forgotten first); 0 turns APQ off.
+    #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
+    pub apq_cache_size: usize,
+
+    /// Run only the operations of this manifest: a JSON object of hash → document, as
+    /// Relay's persisted-query output and graphql-codegen's client preset write. Anything
+    /// else is refused, introspection included, and APQ registration is off.
+    #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
+    pub trusted_documents: Option<PathBuf>,
 }
 
 impl Config {

@@ -34,6 +34,12 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
         });
+    // The request timeout ends the database's work too: a request stopped by it must not
+    // leave its query running (and holding locks) on the server.
+    let statement_timeout_ms = config.http.request_timeout().as_millis();
+    options.map_sqlx_postgres_opts(move |opts| {
+        opts.options([("statement_timeout", statement_timeout_ms.to_string())])
+    });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(|_| crate::statements::record());
     Ok(db)

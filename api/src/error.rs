@@ -36,6 +36,16 @@ pub enum Error {
     /// Too much at once: a limit on open subscriptions or on request rate.
     #[error("{0}")]
     RateLimited(String),
+    /// Too many failed log-ins for a login name or from an address; try again after
+    /// `retry_after_secs`.
+    #[error("too many failed log-ins: retry in {retry_after_secs} s")]
+    LoginThrottled {
+        /// Seconds until the oldest counted failure leaves the window.
+        retry_after_secs: u64,
+    },
+    /// The request ran longer than the configured timeout and was stopped.
+    #[error("the request took longer than {0} s and was stopped")]
+    Timeout(u64),
     /// The database failed; the cause is logged, the client sees a generic message.
     #[error("internal error")]
     Database(#[from] DbErr),
@@ -61,7 +71,8 @@ impl Error {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
-            Self::RateLimited(_) => "RATE_LIMITED",
+            Self::RateLimited(_) | Self::LoginThrottled { .. } => "RATE_LIMITED",
+            Self::Timeout(_) => "INTERNAL",
             Self::Database(_) | Self::Internal(_) => "INTERNAL",
         }
     }
@@ -70,6 +81,14 @@ impl Error {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Self::BadUserInput { field, .. } => *field,
+            _ => None,
+        }
+    }
+
+    /// Seconds the client should wait before trying again, if that is known.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::LoginThrottled { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }

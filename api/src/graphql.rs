@@ -4,8 +4,10 @@
 pub mod auth;
 pub mod connection;
 pub mod context;
+pub mod cost;
 pub mod error_codes;
 pub mod history;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod node;
@@ -22,7 +24,7 @@ use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    config::AuthConfig,
+    config::{AuthConfig, RateLimitConfig},
     events::Events,
     service::{page::PageLimits, password::Passwords},
 };
@@ -31,21 +33,36 @@ use crate::{
 pub type AppSchema =
     Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
-/// The schema with its app-wide data. Request-scoped data (the viewer) is added per request
-/// by the HTTP handler, never here.
-pub fn build_schema(
-    db: DatabaseConnection,
-    passwords: Passwords,
-    auth: AuthConfig,
-    page_limits: PageLimits,
-    events: Events,
-) -> AppSchema {
-    builder()
-        .data(events)
-        .data(db)
-        .data(passwords)
-        .data(auth)
-        .data(page_limits)
+/// What every resolver may read: app-wide, the same for every request.
+pub struct AppData {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// Password hashing.
+    pub passwords: Passwords,
+    /// Session settings.
+    pub auth: AuthConfig,
+    /// Page sizes.
+    pub page_limits: PageLimits,
+    /// Live updates.
+    pub events: Events,
+    /// Log-in throttling settings.
+    pub rate_limits: RateLimitConfig,
+}
+
+/// The schema with its app-wide data, held to `limits`. Request-scoped data (the viewer)
+/// is added per request by the HTTP handler, never here.
+pub fn build_schema(data: AppData, limits: limits::QueryLimits, introspection: bool) -> AppSchema {
+    let mut builder = builder().extension(limits);
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    builder
+        .data(data.events)
+        .data(data.db)
+        .data(data.passwords)
+        .data(data.auth)
+        .data(data.page_limits)
+        .data(data.rate_limits)
         .finish()
 }
 

@@ -2,6 +2,8 @@
 
 mod graphiql;
 mod graphql;
+
+pub use graphql::{ClientIp, documents::Documents};
 mod health;
 mod ws;
 
@@ -9,7 +11,7 @@ use std::future::Future;
 
 use axum::{
     Router,
-    extract::{MatchedPath, Request},
+    extract::{DefaultBodyLimit, MatchedPath, Request},
     routing::get,
 };
 use tokio::net::TcpListener;
@@ -22,9 +24,13 @@ use crate::{
 
 /// The whole router; tests serve exactly this.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(graphiql::page))
-        .route("/graphiql/{file}", get(graphiql::asset))
+    let mut router = Router::new();
+    if state.http.graphiql {
+        router = router
+            .route("/", get(graphiql::page))
+            .route("/graphiql/{file}", get(graphiql::asset));
+    }
+    router
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -60,6 +66,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             ws::intercept,
         ))
+        .layer(DefaultBodyLimit::max(state.http.body_limit_bytes))
         .with_state(state)
 }
 
@@ -70,7 +77,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, app(state))
+    // The peer address feeds rate limits and log-in throttling of anonymous clients.
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|err| Error::Internal(format!("server failed: {err}")))

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod rate_limit;
 pub mod service;
 pub mod state;
 pub mod statements;

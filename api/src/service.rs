@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod history;
+pub mod login_throttle;
 pub mod page;
 pub mod password;
 pub mod preferences;

@@ -3,13 +3,16 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
 
 use crate::{
     config::{Config, HttpConfig, SubscriptionConfig},
     db,
     error::Result,
     events::{Events, HubLimits, listener},
-    graphql::{AppSchema, build_schema},
+    graphql::{AppData, AppSchema, build_schema, limits::QueryLimits},
+    http::Documents,
+    rate_limit::RateLimiter,
     service::{page::PageLimits, password::Passwords},
 };
 
@@ -28,8 +31,12 @@ pub struct AppState {
     pub events: Events,
     /// WebSocket and subscription limits.
     pub subscriptions: SubscriptionConfig,
-    /// GraphQL-over-HTTP settings (batching).
+    /// GraphQL-over-HTTP settings (batching, limits).
     pub http: HttpConfig,
+    /// Persisted queries or trusted documents.
+    pub documents: Documents,
+    /// Slots for GraphQL requests in flight; `None` without a limit.
+    pub in_flight: Option<Arc<Semaphore>>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
 }
@@ -58,13 +65,21 @@ impl AppState {
         let listener = events
             .through_postgres()
             .then(|| Arc::new(listener::spawn(config.database_url.clone(), &events)));
-        let schema = build_schema(
-            db.clone(),
-            Passwords::new().await?,
-            config.auth.clone(),
-            page_limits,
-            events.clone(),
+        let rate_limiter = RateLimiter::new(&config.rate_limits);
+        let limits = QueryLimits::new(
+            config.limits.clone(),
+            config.page_size_default,
+            rate_limiter,
         );
+        let data = AppData {
+            db: db.clone(),
+            passwords: Passwords::new().await?,
+            auth: config.auth.clone(),
+            page_limits,
+            events: events.clone(),
+            rate_limits: config.rate_limits.clone(),
+        };
+        let schema = build_schema(data, limits, config.limits.introspection);
         Ok(Self {
             db,
             schema,
@@ -73,6 +88,9 @@ impl AppState {
             events,
             subscriptions: config.subscriptions.clone(),
             http: config.http.clone(),
+            documents: Documents::new(&config.documents)?,
+            in_flight: (config.http.max_in_flight > 0)
+                .then(|| Arc::new(Semaphore::new(config.http.max_in_flight))),
             _listener: listener,
         })
     }

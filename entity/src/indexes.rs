@@ -85,4 +85,14 @@ pub const INDEXES: &[IndexDef] = &[
     ),
     index("sessions_user_id_idx", "sessions", &["user_id"]),
     index("sessions_expires_at_idx", "sessions", &["expires_at"]),
+    index(
+        "login_failures_login_idx",
+        "login_failures",
+        &["login", "created_at"],
+    ),
+    index(
+        "login_failures_ip_idx",
+        "login_failures",
+        &["ip", "created_at"],
+    ),
 ];

@@ -5,6 +5,7 @@
 //! Table and column names follow the seed's (snake_case). Every timestamp is UTC.
 
 pub mod indexes;
+pub mod login_failure;
 pub mod prelude;
 pub mod session;
 pub mod tag;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_tables;
 mod m20261125_000002_index_live_todos;
 mod m20261125_000003_unique_tag_names_ignoring_case;
+mod m20261125_000004_create_login_failures;
 
 /// The ordered list of migrations; `api` runs the pending ones at start.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_tables::Migration),
             Box::new(m20261125_000002_index_live_todos::Migration),
             Box::new(m20261125_000003_unique_tag_names_ignoring_case::Migration),
+            Box::new(m20261125_000004_create_login_failures::Migration),
         ]
     }
 }

@@ -37,7 +37,8 @@ async fn create_from_entities(db: &DatabaseConnection) {
         TodoTag,
         UserPreferences,
         TodoHistory,
-        Session
+        Session,
+        LoginFailure
     );
     for index in INDEXES {
         let columns = index

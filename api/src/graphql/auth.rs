@@ -4,7 +4,8 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 
 use super::{context::ContextExt, scalars::DateTime, user::User};
 use crate::{
-    config::AuthConfig,
+    config::{AuthConfig, RateLimitConfig},
+    http::ClientIp,
     service::{
         self,
         auth::{NewSession, SignUp},
@@ -87,10 +88,16 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: LogInInput,
     ) -> async_graphql::Result<AuthPayload> {
+        // Requests that did not come over HTTP (none today) share one address.
+        let ip = ctx
+            .data_opt::<ClientIp>()
+            .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |ip| ip.0);
         let session = service::auth::log_in(
             ctx.db()?,
             ctx.app_data::<Passwords>()?,
             ctx.app_data::<AuthConfig>()?,
+            ctx.app_data::<RateLimitConfig>()?,
+            ip,
             &input.login,
             input.password,
         )

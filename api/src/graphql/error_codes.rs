@@ -53,25 +53,28 @@ fn classify(error: &mut ServerError) {
     let source = error
         .source::<Error>()
         .or_else(|| error.source::<Arc<Error>>().map(AsRef::as_ref));
-    let (code, field) = match source {
+    let (code, field, retry_after) = match source {
         Some(err) => {
             if err.is_internal() {
                 tracing::error!(error = ?err, path = ?error.path, "internal error");
             }
-            (err.code(), err.field())
+            (err.code(), err.field(), err.retry_after())
         }
         None if error.source.is_some() => {
             tracing::error!(message = %error.message, path = ?error.path, "unmapped error");
             error.message = "internal error".to_owned();
-            ("INTERNAL", None)
+            ("INTERNAL", None, None)
         }
         None if has_code(error) => return,
-        None => ("BAD_USER_INPUT", None),
+        None => ("BAD_USER_INPUT", None, None),
     };
     let extensions = error.extensions.get_or_insert_with(Default::default);
     extensions.set("code", code);
     if let Some(field) = field {
         extensions.set("field", field);
+    }
+    if let Some(seconds) = retry_after {
+        extensions.set("retryAfter", seconds);
     }
 }
 

@@ -4,17 +4,24 @@
 //! run, then authenticates, attaches request-scoped data (viewer, loaders), executes, and
 //! counts the SQL statements it took.
 
+pub mod documents;
 mod negotiate;
 mod params;
 mod reply;
 
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::Arc,
+};
 
 use async_graphql::{ErrorExtensionValues, ServerError};
 use axum::{
     body::Bytes,
-    extract::{FromRequest, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header::AUTHORIZATION},
+    extract::{ConnectInfo, FromRequest, Request, State},
+    http::{
+        HeaderMap, HeaderValue, StatusCode,
+        header::{AUTHORIZATION, RETRY_AFTER},
+    },
     response::Response,
 };
 
@@ -28,6 +35,7 @@ use crate::{
         Loaders,
         quiescence::{RequestActivity, track},
     },
+    rate_limit::ClientKey,
     service::{self, viewer::Viewer},
     state::AppState,
     statements::StatementCounter,
@@ -40,16 +48,14 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
     let Some(media) = negotiate::response_type(request.headers()) else {
         return reply::not_acceptable();
     };
+    let client_ip = client_ip(&state, &request);
     match params::from_query_string(request.uri()) {
         Ok(graphql) => {
-            serve(
-                &state,
-                request.headers(),
-                Requests::Single(graphql),
-                true,
-                media,
-            )
-            .await
+            let from = Client {
+                headers: request.headers(),
+                ip: client_ip,
+            };
+            serve(&state, from, Requests::Single(graphql), true, media).await
         }
         Err(refusal) => reply::refusal(refusal, media),
     }
@@ -64,6 +70,7 @@ pub async fn post(State(state): State<AppState>, mut request: Request) -> Respon
     if let Err(refusal) = negotiate::require_json_body(request.headers()) {
         return reply::refusal(refusal, media);
     }
+    let ip = client_ip(&state, &request);
     let headers = std::mem::take(request.headers_mut());
     // Through the extractor, so that the router's body size limit applies.
     let body = match Bytes::from_request(request, &state).await {
@@ -74,7 +81,13 @@ pub async fn post(State(state): State<AppState>, mut request: Request) -> Respon
         }
     };
     match params::from_body(&body, state.http.batch_max) {
-        Ok(requests) => serve(&state, &headers, requests, false, media).await,
+        Ok(requests) => {
+            let from = Client {
+                headers: &headers,
+                ip,
+            };
+            serve(&state, from, requests, false, media).await
+        }
         Err(refusal) => reply::refusal(refusal, media),
     }
 }
@@ -122,27 +135,63 @@ fn request_error(message: impl Into<String>) -> ServerError {
     })
 }
 
-/// Checks, executes and answers the requests, counting their SQL statements.
+/// Who sent a request: its headers (for the token) and its address (for rate limits).
+#[derive(Clone, Copy)]
+struct Client<'a> {
+    headers: &'a HeaderMap,
+    ip: IpAddr,
+}
+
+/// Checks, executes and answers the requests, counting their SQL statements, within the
+/// in-flight limit and the request timeout.
 async fn serve(
     state: &AppState,
-    headers: &HeaderMap,
+    from: Client<'_>,
     requests: Requests<async_graphql::Request>,
     read_only: bool,
     media: MediaType,
 ) -> Response {
-    let prepared = match requests.try_map(|request| params::prepare(request, read_only)) {
+    // Held until the answer is built; refusing at once beats queueing until timeouts.
+    let _slot = match state.in_flight.as_ref().map(|slots| slots.try_acquire()) {
+        Some(Err(_)) => {
+            let busy = Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                error: Error::RateLimited("the server is busy: retry in a second".to_owned()),
+            };
+            return with_retry_after(reply::refusal(busy, media), 1);
+        }
+        Some(Ok(slot)) => Some(slot),
+        None => None,
+    };
+    let prepared = match prepare(state, requests, read_only) {
         Ok(prepared) => prepared,
         Err(refusal) => return reply::refusal(refusal, media),
     };
     let counter = StatementCounter::default();
     let activity = Arc::new(RequestActivity::default());
-    let execution = execute(state, headers, prepared, &counter, &activity);
-    let outcome = counter.scope(track(activity.clone(), execution)).await;
+    let execution = execute(state, from, prepared, &counter, &activity);
+    let timeout = state.http.request_timeout();
+    let outcome = tokio::time::timeout(timeout, counter.scope(track(activity.clone(), execution)))
+        .await
+        .unwrap_or_else(|_| {
+            tracing::warn!(timeout_secs = timeout.as_secs(), "request timed out");
+            Err(Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                error: Error::Timeout(timeout.as_secs()),
+            })
+        });
     let statements = counter.get();
     tracing::Span::current().record("sql_statements", statements);
     let mut response = match outcome {
-        Ok(Requests::Single(response)) => reply::result(response, media),
-        Ok(Requests::Batch(responses)) => reply::batch(responses, media),
+        Ok(Requests::Single(response)) => {
+            let retry_after = retry_after(&response);
+            let reply = reply::result(response, media);
+            rate_limited(reply, retry_after)
+        }
+        Ok(Requests::Batch(responses)) => {
+            let retry_after = responses.iter().filter_map(retry_after).max();
+            rate_limited(reply::batch(responses, media), retry_after)
+        }
         Err(refusal) => reply::refusal(refusal, media),
     };
     if state.expose_sql_statement_count {
@@ -153,16 +202,77 @@ async fn serve(
     response
 }
 
+/// Resolves persisted documents, then runs the HTTP checks on each request.
+fn prepare(
+    state: &AppState,
+    requests: Requests<async_graphql::Request>,
+    read_only: bool,
+) -> Result<Requests<Prepared>, Refusal> {
+    requests.try_map(|request| match state.documents.resolve(request) {
+        Ok(request) => params::prepare(request, read_only),
+        Err(error) => Ok(Prepared::Rejected(error)),
+    })
+}
+
+/// The longest `extensions.retryAfter` of the response's RATE_LIMITED errors.
+fn retry_after(response: &async_graphql::Response) -> Option<u64> {
+    response
+        .errors
+        .iter()
+        .filter_map(|error| error.extensions.as_ref())
+        .filter(|extensions| {
+            matches!(extensions.get("code"), Some(async_graphql::Value::String(code)) if code == "RATE_LIMITED")
+        })
+        .filter_map(|extensions| match extensions.get("retryAfter") {
+            Some(async_graphql::Value::Number(seconds)) => seconds.as_u64(),
+            _ => None,
+        })
+        .max()
+}
+
+/// A rate-limited answer is a 429 with Retry-After, whatever the media type.
+fn rate_limited(mut response: Response, retry_after: Option<u64>) -> Response {
+    if let Some(seconds) = retry_after {
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        response = with_retry_after(response, seconds);
+    }
+    response
+}
+
+fn with_retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// The client's address: the TCP peer, or, behind a proxy configured with
+/// `--client-ip-header`, the last address that header lists (the one the proxy saw).
+fn client_ip(state: &AppState, request: &Request) -> IpAddr {
+    let from_header = state.http.client_ip_header.as_ref().and_then(|name| {
+        let value = request.headers().get(name.as_str())?.to_str().ok()?;
+        value.rsplit(',').next()?.trim().parse().ok()
+    });
+    from_header
+        .or_else(|| {
+            request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip())
+        })
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
 /// Authenticates once, then runs the requests one after the other (a batch's mutations
 /// keep their order), each with its own loaders.
 async fn execute(
     state: &AppState,
-    headers: &HeaderMap,
+    from: Client<'_>,
     prepared: Requests<Prepared>,
     counter: &StatementCounter,
     activity: &Arc<RequestActivity>,
 ) -> Result<Requests<async_graphql::Response>, Refusal> {
-    let viewer = match bearer_token(headers) {
+    let viewer = match bearer_token(from.headers) {
         // An unknown or expired token leaves the request anonymous: queries answer what
         // anyone may see, and mutations that need a user say UNAUTHENTICATED.
         Some(token) => service::auth::authenticate(&state.db, token)
@@ -173,7 +283,21 @@ async fn execute(
             })?,
         None => None,
     };
-    let run = |prepared| execute_one(state, prepared, viewer.as_ref(), counter, activity);
+    let key = match &viewer {
+        Some(viewer) => ClientKey::Session(viewer.session_id),
+        None => ClientKey::Ip(from.ip),
+    };
+    let run = |prepared| {
+        execute_one(
+            state,
+            prepared,
+            viewer.as_ref(),
+            key.clone(),
+            from.ip,
+            counter,
+            activity,
+        )
+    };
     Ok(match prepared {
         Requests::Single(prepared) => Requests::Single(run(prepared).await),
         Requests::Batch(batch) => {
@@ -190,6 +314,8 @@ async fn execute_one(
     state: &AppState,
     prepared: Prepared,
     viewer: Option<&Viewer>,
+    key: ClientKey,
+    ip: IpAddr,
     counter: &StatementCounter,
     activity: &Arc<RequestActivity>,
 ) -> async_graphql::Response {
@@ -204,11 +330,16 @@ async fn execute_one(
         activity,
         state.dataloader_delay,
     ));
+    request = request.data(key).data(ClientIp(ip));
     if let Some(viewer) = viewer {
         request = request.data(viewer.clone());
     }
     state.schema.execute(request).await
 }
+
+/// The address a request came from, for log-in throttling.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
 
 /// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive
 /// (RFC 7235).

@@ -8,9 +8,9 @@ use sea_orm::{
     QueryFilter, SqlErr, TransactionTrait, sea_query::Expr,
 };
 
-use super::{now, password::Passwords, token, validate, viewer::Viewer};
+use super::{login_throttle, now, password::Passwords, token, validate, viewer::Viewer};
 use crate::{
-    config::AuthConfig,
+    config::{AuthConfig, RateLimitConfig},
     error::{Error, Result},
     events::{Events, Notice},
 };
@@ -89,13 +89,20 @@ pub async fn sign_up(
 
 /// Checks the password of the user named by `login` (an email or a username) and starts a
 /// session. Wrong password and unknown login give the same error.
+///
+/// Throttled by [`login_throttle`]: after too many failures for the login name or from
+/// `ip`, attempts are refused without checking the password.
 pub async fn log_in(
     db: &DatabaseConnection,
     passwords: &Passwords,
     settings: &AuthConfig,
+    throttle: &RateLimitConfig,
+    ip: std::net::IpAddr,
     login: &str,
     password: String,
 ) -> Result<NewSession> {
+    let attempt = login_throttle::Attempt::new(login, ip);
+    login_throttle::check(db, throttle, &attempt).await?;
     let login = login.trim();
     // Usernames cannot contain '@', so the form of the login says which column to search.
     let condition = if login.contains('@') {
@@ -105,12 +112,12 @@ pub async fn log_in(
     };
     let found = user::Entity::find().filter(condition).one(db).await?;
     let stored = found.as_ref().map(|u| u.password_hash.clone());
-    if !passwords.verify(password, stored).await? {
-        return Err(Error::Unauthenticated(BAD_CREDENTIALS));
-    }
-    let Some(user) = found else {
+    let matches = passwords.verify(password, stored).await?;
+    let Some(user) = found.filter(|_| matches) else {
+        login_throttle::record_failure(db, throttle, &attempt).await?;
         return Err(Error::Unauthenticated(BAD_CREDENTIALS));
     };
+    login_throttle::forget(db, &attempt).await?;
     if !user.is_active {
         return Err(Error::Unauthenticated("This account is deactivated."));
     }

@@ -12,7 +12,7 @@ use axum::{extract::Query, http::StatusCode};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::{Refusal, request_error};
+use super::{Refusal, documents::DOCUMENT_ID, request_error};
 
 /// The GraphQL requests of one HTTP request, and later their results.
 pub enum Requests<T> {
@@ -52,6 +52,8 @@ struct GetParams {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
 }
 
 /// The request of a GET's URL query string.
@@ -69,6 +71,9 @@ pub fn from_query_string(uri: &axum::http::Uri) -> Result<Request, Refusal> {
     let mut fields = serde_json::Map::new();
     if let Some(query) = params.query {
         fields.insert("query".to_owned(), Json::String(query));
+    }
+    if let Some(id) = present(params.document_id) {
+        fields.insert("documentId".to_owned(), Json::String(id));
     }
     if let Some(name) = present(params.operation_name) {
         fields.insert("operationName".to_owned(), Json::String(name));
@@ -185,19 +190,35 @@ fn check_required_variables(
 }
 
 /// One request from its JSON object form (`query`, `operationName`, `variables`,
-/// `extensions`; null stands for absent, unknown keys are ignored).
+/// `extensions`, and `documentId` or Relay's `doc_id` for persisted documents; null stands
+/// for absent, unknown keys are ignored). The query may be left out when the document is
+/// named instead: by a document id, or by APQ's `extensions.persistedQuery`.
 fn from_json(json: Json) -> Result<Request, Refusal> {
     let Json::Object(mut fields) = json else {
         return Err(Refusal::bad_request(
             "a GraphQL request is a JSON object with a `query` string",
         ));
     };
+    let document_id = match (fields.remove(DOCUMENT_ID), fields.remove("doc_id")) {
+        (Some(Json::String(id)), _) | (_, Some(Json::String(id))) => Some(id),
+        _ => None,
+    };
+    let persisted = fields
+        .get("extensions")
+        .is_some_and(|extensions| extensions.get("persistedQuery").is_some());
     let query = match fields.remove("query") {
         Some(Json::String(query)) => query,
+        None | Some(Json::Null) if document_id.is_some() || persisted => String::new(),
         None | Some(Json::Null) => return Err(Refusal::bad_request("`query` is missing")),
         Some(_) => return Err(Refusal::bad_request("`query` must be a string")),
     };
     let mut request = Request::new(query);
+    if let Some(id) = document_id {
+        request
+            .extensions
+            .0
+            .insert(DOCUMENT_ID.to_owned(), Value::String(id));
+    }
     match fields.remove("operationName") {
         None | Some(Json::Null) => {}
         Some(Json::String(name)) => request = request.operation_name(name),

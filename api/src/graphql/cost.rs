@@ -1,0 +1,266 @@
+//! What an operation asks for, measured on its document before anything runs: nesting
+//! depth, aliases, directives, fragment nesting, and its cost.
+//!
+//! The cost is the number of nodes the operation may return, as GitHub and Shopify count
+//! it: a connection field costs its page size (`first` or `last`, else the default page)
+//! times the page sizes of the connections above it; other fields pass on what their
+//! selection costs, and scalars cost nothing. A mutation field costs a fixed amount on top
+//! of its selection. So `users(first: 50) { nodes { todos(first: 10) { ... } } }` costs
+//! 50 + 50 × 10 = 550.
+//!
+//! Fragments are measured once each and counted where they are used, so a document that
+//! spreads fragments into each other is measured in time linear in its size, and the
+//! counts are those of the expanded operation the executor would run.
+
+use std::collections::HashMap;
+
+use async_graphql::{
+    Name, Number, Value, Variables,
+    parser::types::{
+        DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType,
+        Selection, SelectionSet,
+    },
+    registry::{MetaTypeName, Registry},
+};
+
+/// Type names ending in this are Relay connections: they cost their page size.
+const CONNECTION_SUFFIX: &str = "Connection";
+
+/// How an operation measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Measure {
+    /// Deepest nesting of fields (introspection's own types not counted: their depth is
+    /// bounded by the schema).
+    pub depth: usize,
+    /// Aliased fields.
+    pub aliases: usize,
+    /// Directives on the operation, its fields and its fragments.
+    pub directives: usize,
+    /// Deepest nesting of fragment spreads.
+    pub fragment_depth: usize,
+    /// Nodes the operation may return (see the module docs).
+    pub cost: u64,
+}
+
+/// What the cost of a document depends on besides the document.
+pub struct Pricing<'a> {
+    /// The schema's types, to tell connections from other fields.
+    pub registry: &'a Registry,
+    /// The request's variables, for page sizes given as variables.
+    pub variables: &'a Variables,
+    /// Page size of a connection with neither `first` nor `last`.
+    pub default_page: u64,
+    /// What each mutation field costs on top of its selection.
+    pub mutation_cost: u64,
+}
+
+/// Measures the operation that `operation_name` selects; `None` when no operation can be
+/// chosen (async-graphql then reports why).
+pub fn measure(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    pricing: &Pricing<'_>,
+) -> Option<Measure> {
+    let operation = select_operation(document, operation_name)?;
+    let registry = pricing.registry;
+    let root_type = match operation.ty {
+        OperationType::Query => Some(registry.query_type.as_str()),
+        OperationType::Mutation => registry.mutation_type.as_deref(),
+        OperationType::Subscription => registry.subscription_type.as_deref(),
+    }?;
+    let mut walker = Walker {
+        document,
+        operation,
+        pricing,
+        fragments: HashMap::new(),
+        visiting: Vec::new(),
+    };
+    let mut measure = walker.selection_set(
+        &operation.selection_set.node,
+        root_type,
+        operation.ty == OperationType::Mutation,
+    );
+    measure.directives = measure
+        .directives
+        .saturating_add(operation.directives.len());
+    Some(measure)
+}
+
+/// The operation `operation_name` selects, as async-graphql selects it.
+fn select_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), None) => Some(&operation.node),
+        (DocumentOperations::Single(operation), Some(_)) => Some(&operation.node),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|operation| &operation.node)
+        }
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next().map(|operation| &operation.node)
+        }
+        _ => None,
+    }
+}
+
+struct Walker<'a> {
+    document: &'a ExecutableDocument,
+    operation: &'a OperationDefinition,
+    pricing: &'a Pricing<'a>,
+    /// Each fragment measured once (its type condition fixes its parent type).
+    fragments: HashMap<&'a Name, Measure>,
+    /// Fragments being measured: a spread of one of them is a cycle, which validation
+    /// refuses; it measures as nothing here.
+    visiting: Vec<&'a Name>,
+}
+
+impl<'a> Walker<'a> {
+    /// The fields of `set` on `parent_type`, summed; `is_mutation_root` prices the fields
+    /// of a mutation's root.
+    fn selection_set(
+        &mut self,
+        set: &'a SelectionSet,
+        parent_type: &str,
+        is_mutation_root: bool,
+    ) -> Measure {
+        let mut total = Measure::default();
+        for selection in &set.items {
+            let part = match &selection.node {
+                Selection::Field(field) => self.field(&field.node, parent_type, is_mutation_root),
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &fragment.node;
+                    let ty = fragment
+                        .type_condition
+                        .as_ref()
+                        .map_or(parent_type, |condition| condition.node.on.node.as_str());
+                    let mut part =
+                        self.selection_set(&fragment.selection_set.node, ty, is_mutation_root);
+                    part.directives = part.directives.saturating_add(fragment.directives.len());
+                    part
+                }
+                Selection::FragmentSpread(spread) => {
+                    let mut part = self.fragment(&spread.node.fragment_name.node);
+                    part.fragment_depth = part.fragment_depth.saturating_add(1);
+                    part.directives = part.directives.saturating_add(spread.node.directives.len());
+                    part
+                }
+            };
+            total = total.beside(part);
+        }
+        total
+    }
+
+    fn fragment(&mut self, name: &'a Name) -> Measure {
+        if let Some(measured) = self.fragments.get(name) {
+            return *measured;
+        }
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return Measure::default();
+        };
+        if self.visiting.contains(&name) {
+            return Measure::default();
+        }
+        self.visiting.push(name);
+        let fragment = &fragment.node;
+        let mut measured = self.selection_set(
+            &fragment.selection_set.node,
+            fragment.type_condition.node.on.node.as_str(),
+            false,
+        );
+        measured.directives = measured
+            .directives
+            .saturating_add(fragment.directives.len());
+        self.visiting.pop();
+        self.fragments.insert(name, measured);
+        measured
+    }
+
+    fn field(&mut self, field: &'a Field, parent_type: &str, is_mutation_root: bool) -> Measure {
+        let name = field.name.node.as_str();
+        let meta_field = self
+            .pricing
+            .registry
+            .types
+            .get(parent_type)
+            .and_then(|ty| ty.field_by_name(name));
+        // Unknown fields fail validation; introspection's types are not in the pricing.
+        let field_type = meta_field.map(|meta| MetaTypeName::concrete_typename(&meta.ty));
+        let mut measure = match field_type {
+            Some(ty) if !field.selection_set.node.items.is_empty() => {
+                self.selection_set(&field.selection_set.node, ty, false)
+            }
+            _ => Measure::default(),
+        };
+        let introspection = name.starts_with("__") || parent_type.starts_with("__");
+        if !field.selection_set.node.items.is_empty() && !introspection {
+            measure.depth = measure.depth.saturating_add(1);
+        } else if !introspection {
+            measure.depth = measure.depth.max(1);
+        }
+        if field.alias.is_some() {
+            measure.aliases = measure.aliases.saturating_add(1);
+        }
+        measure.directives = measure.directives.saturating_add(field.directives.len());
+        if field_type.is_some_and(|ty| ty.ends_with(CONNECTION_SUFFIX)) {
+            let page = self.page_size(field);
+            measure.cost = page.saturating_mul(measure.cost.saturating_add(1));
+        }
+        if is_mutation_root {
+            measure.cost = measure.cost.saturating_add(self.pricing.mutation_cost);
+        }
+        measure
+    }
+
+    /// The page a connection field asks for: `first`, else `last`, else the default.
+    /// Negative sizes are refused by the resolver; here they cost nothing.
+    fn page_size(&self, field: &Field) -> u64 {
+        ["first", "last"]
+            .iter()
+            .find_map(|name| {
+                let value = field
+                    .get_argument(name)?
+                    .node
+                    .clone()
+                    .into_const_with(|variable| self.variable(&variable).ok_or(()))
+                    .ok()?;
+                match value {
+                    Value::Number(number) => Some(number_as_page(&number)),
+                    _ => None,
+                }
+            })
+            .unwrap_or(self.pricing.default_page)
+    }
+
+    /// A variable's value: the request's, else the operation's default.
+    fn variable(&self, name: &Name) -> Option<Value> {
+        self.pricing.variables.get(name).cloned().or_else(|| {
+            self.operation
+                .variable_definitions
+                .iter()
+                .find(|definition| &definition.node.name.node == name)
+                .and_then(|definition| definition.node.default_value.as_ref())
+                .map(|default| default.node.clone())
+        })
+    }
+}
+
+fn number_as_page(number: &Number) -> u64 {
+    number
+        .as_u64()
+        .or_else(|| number.as_f64().map(|float| float.max(0.0) as u64))
+        .unwrap_or(0)
+}
+
+impl Measure {
+    /// Two sibling selections: their costs add up, the rest is the deeper or the sum.
+    fn beside(self, other: Self) -> Self {
+        Self {
+            depth: self.depth.max(other.depth),
+            aliases: self.aliases.saturating_add(other.aliases),
+            directives: self.directives.saturating_add(other.directives),
+            fragment_depth: self.fragment_depth.max(other.fragment_depth),
+            cost: self.cost.saturating_add(other.cost),
+        }
+    }
+}
