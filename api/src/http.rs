@@ -3,7 +3,10 @@
 mod graphiql;
 mod graphql;
 
-pub use graphql::{ClientIp, documents::Documents};
+pub use graphql::{
+    ClientIp,
+    documents::{self, Documents},
+};
 mod health;
 mod ws;
 

@@ -40,6 +40,8 @@ pub struct Measure {
     pub fragment_depth: usize,
     /// Nodes the operation may return (see the module docs).
     pub cost: u64,
+    /// Whether it asks for the schema (`__schema` or `__type`).
+    pub introspection: bool,
 }
 
 /// What the cost of a document depends on besides the document.
@@ -192,6 +194,7 @@ impl<'a> Walker<'a> {
             }
             _ => Measure::default(),
         };
+        measure.introspection |= matches!(name, "__schema" | "__type");
         let introspection = name.starts_with("__") || parent_type.starts_with("__");
         if !field.selection_set.node.items.is_empty() && !introspection {
             measure.depth = measure.depth.saturating_add(1);
@@ -261,6 +264,7 @@ impl Measure {
             directives: self.directives.saturating_add(other.directives),
             fragment_depth: self.fragment_depth.max(other.fragment_depth),
             cost: self.cost.saturating_add(other.cost),
+            introspection: self.introspection || other.introspection,
         }
     }
 }

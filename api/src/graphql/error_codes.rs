@@ -45,6 +45,21 @@ impl Extension for ErrorCodesExtension {
     }
 }
 
+/// The GraphQL error for one of our errors raised outside a resolver (before execution,
+/// or by the HTTP layer), coded as [`classify`] codes the errors of execution.
+pub fn server_error(error: &Error) -> ServerError {
+    let mut server_error = ServerError::new(error.to_string(), None);
+    let extensions = server_error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", error.code());
+    if let Some(field) = error.field() {
+        extensions.set("field", field);
+    }
+    if let Some(seconds) = error.retry_after() {
+        extensions.set("retryAfter", seconds);
+    }
+    server_error
+}
+
 /// Errors from our services carry their code. Errors with no source are async-graphql's own
 /// (syntax, validation, input coercion): the client's fault. Any other source is an error
 /// that slipped through without being mapped: internal, and its text (possibly SQL) hidden.

@@ -20,6 +20,7 @@ use async_graphql::{
 use super::cost::{self, Measure, Pricing};
 use crate::{
     config::LimitsConfig,
+    error::Error,
     rate_limit::{ClientKey, RateLimiter},
 };
 
@@ -132,6 +133,14 @@ impl Extension for LimitsExtension {
 impl LimitsExtension {
     fn check(&self, measure: &Measure) -> ServerResult<()> {
         let limits = &self.shared.limits;
+        if measure.introspection && !limits.introspection {
+            // Without this, async-graphql answers `__schema: null` and no error at all.
+            let error = Error::Forbidden(
+                "introspection is turned off on this server: build clients from its \
+                 published schema (schema.graphql)",
+            );
+            return Err(super::error_codes::server_error(&error));
+        }
         let over = |what: &str, actual: usize, limit: usize| {
             (actual > limit).then(|| {
                 too_complex(

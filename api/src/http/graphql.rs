@@ -14,7 +14,7 @@ use std::{
     sync::Arc,
 };
 
-use async_graphql::{ErrorExtensionValues, ServerError};
+use async_graphql::ServerError;
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, FromRequest, Request, State},
@@ -31,9 +31,12 @@ use self::{
 };
 use crate::{
     error::Error,
-    graphql::loaders::{
-        Loaders,
-        quiescence::{RequestActivity, track},
+    graphql::{
+        error_codes::server_error,
+        loaders::{
+            Loaders,
+            quiescence::{RequestActivity, track},
+        },
     },
     rate_limit::ClientKey,
     service::{self, viewer::Viewer},
@@ -115,16 +118,6 @@ impl Refusal {
     fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
-}
-
-/// The GraphQL error for one of our errors, coded as `graphql::error_codes` codes the
-/// errors of execution (this one never passes through the schema).
-fn server_error(error: &Error) -> ServerError {
-    let mut server_error = ServerError::new(error.to_string(), None);
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", error.code());
-    server_error.extensions = Some(extensions);
-    server_error
 }
 
 /// A GraphQL request error (BAD_USER_INPUT) found before execution.

@@ -1,0 +1,243 @@
+//! Rate limits in cost points (per session, per IP), log-in throttling, the request timeout
+//! and the limit on requests in flight: each answers with a clear error and changes
+//! nothing.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "in a test, a failed expectation is the failure"
+)]
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::{Value, json};
+use tests::{
+    Backend, both_backends,
+    test_app::{TestApp, error_code},
+};
+
+/// POSTs `query` with an optional token; returns the status, the Retry-After header and
+/// the body.
+async fn post(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> (u16, Option<u64>, Value) {
+    let mut request = app
+        .client()
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (status, retry_after, response.json().await.expect("JSON"))
+}
+
+/// Costs 40: a page of 20 users and, for each, nothing more.
+const COSTS_40: &str = "{ a: users(first: 20) { totalCount } b: tags(first: 20) { totalCount } }";
+
+async fn cost_points_are_rate_limited_per_client(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.rate_limits.anonymous_points = 100;
+        config.rate_limits.points = 100;
+        config.rate_limits.window_secs = 600;
+    })
+    .await
+    else {
+        return;
+    };
+    // Tokens first: signing up is itself a request from this address.
+    let (alice, _) = app.sign_up("alice").await;
+    let (bob, _) = app.sign_up("bob").await;
+
+    // Anonymous (by IP): 100 points left after the sign-ups' 10 + 10 → 80 = two queries.
+    for _ in 0..2 {
+        let (status, _, body) = post(&app, None, COSTS_40, json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let (status, retry_after, body) = post(&app, None, COSTS_40, json!({})).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+    let hinted = body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .expect("extensions.retryAfter");
+    // 40 points at 100 per 600 s come back in 240 s at most.
+    assert!((1..=240).contains(&hinted), "retryAfter {hinted}");
+    assert_eq!(retry_after, Some(hinted));
+    assert!(
+        body.get("data").is_none_or(Value::is_null),
+        "nothing ran: {body}"
+    );
+
+    // Each token has its own bucket, whatever the address.
+    for _ in 0..2 {
+        let (status, _, body) = post(&app, Some(&alice), COSTS_40, json!({})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, _, body) = post(&app, Some(&alice), COSTS_40, json!({})).await;
+    assert_eq!((status, error_code(&body)), (429, Some("RATE_LIMITED")));
+    let (status, _, body) = post(&app, Some(&bob), COSTS_40, json!({})).await;
+    assert_eq!(status, 200, "bob has his own bucket: {body}");
+
+    // A refused mutation changes nothing: three creations cost 30, and 20 points are left.
+    let (status, _, body) = post(
+        &app,
+        Some(&alice),
+        "mutation { a: createTodo(input: { title: \"a\" }) { id } b: createTodo(input: { title: \"b\" }) { id } c: createTodo(input: { title: \"c\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    let todos = app
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM todos",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(todos, 0);
+}
+both_backends!(cost_points_are_rate_limited_per_client);
+
+const LOG_IN: &str = "mutation($login: String!, $password: String!) {
+    logIn(input: { login: $login, password: $password }) { token } }";
+
+async fn failed_log_ins_are_throttled(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.rate_limits.login_max_failures_per_ip = 8;
+    })
+    .await
+    else {
+        return;
+    };
+    app.sign_up("carol").await;
+    app.sign_up("dave").await;
+    let log_in = |login: &'static str, password: &'static str| {
+        post(
+            &app,
+            None,
+            LOG_IN,
+            json!({ "login": login, "password": password }),
+        )
+    };
+    for _ in 0..5 {
+        let (_, _, body) = log_in("carol", "wrong-password").await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    }
+    // The sixth attempt is refused even with the right password, and says for how long:
+    // until the first failure leaves the 15-minute window.
+    let (status, retry_after, body) = log_in("Carol", "password123").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+    let hinted = body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .expect("retryAfter");
+    assert!((800..=900).contains(&hinted), "retryAfter {hinted}");
+    assert_eq!(retry_after, Some(hinted));
+
+    // Another login name from the same address still works, and its success clears only
+    // its own failures.
+    let (_, _, body) = log_in("dave", "password123").await;
+    assert!(body["data"]["logIn"]["token"].is_string(), "{body}");
+
+    // Per address: 5 failures for carol + 3 for unknown names reach the limit of 8, and
+    // then even dave is refused from here. Unknown names fail like wrong passwords.
+    for name in ["nobody1", "nobody2", "nobody3"] {
+        let (_, _, body) = log_in(name, "whatever-password").await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+        assert_eq!(
+            body["errors"][0]["message"], "Invalid login or password.",
+            "unknown logins look like wrong passwords"
+        );
+    }
+    let (status, _, body) = log_in("dave", "password123").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (429, Some("RATE_LIMITED")),
+        "{body}"
+    );
+}
+both_backends!(failed_log_ins_are_throttled);
+
+async fn slow_requests_time_out_and_change_nothing(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.http.request_timeout_secs = 1;
+        config.http.max_in_flight = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let (token, _) = app.sign_up("erin").await;
+    let created = app
+        .gql_as(
+            &token,
+            "mutation { createTodo(input: { title: \"before\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let id = created["data"]["createTodo"]["id"]
+        .as_str()
+        .expect("a todo")
+        .to_owned();
+
+    // Another writer holds the todo's row (PostgreSQL) or the database (SQLite) for 3 s,
+    // longer than the 1 s the request may take.
+    let holder = app.db().begin().await.unwrap();
+    holder
+        .execute_unprepared("UPDATE todos SET title = title")
+        .await
+        .unwrap();
+
+    let update = post(
+        &app,
+        Some(&token),
+        "mutation($id: ID!) { updateTodo(input: { id: $id, title: \"after\" }) { title } }",
+        json!({ "id": id }),
+    );
+    let second = async {
+        // While the update waits, the one slot in flight is taken: refused at once.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        post(&app, Some(&token), "{ viewer { username } }", json!({})).await
+    };
+    let ((status, _, body), (busy_status, busy_retry, busy_body)) = tokio::join!(update, second);
+    assert_eq!(busy_status, 503, "{busy_body}");
+    assert_eq!(busy_retry, Some(1));
+    assert_eq!(error_code(&busy_body), Some("RATE_LIMITED"), "{busy_body}");
+
+    // Stopped by the request timeout (503) or, on PostgreSQL, by the same statement
+    // timeout inside the database: either way an error, never a late success.
+    assert!(matches!(status, 200 | 503), "{status}: {body}");
+    assert!(error_code(&body).is_some(), "{body}");
+    assert!(body["data"]["updateTodo"].is_null(), "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.to_lowercase().contains("sql"), "{message}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    holder.rollback().await.unwrap();
+
+    // The stopped update left nothing behind, and the server serves again.
+    let body = app
+        .gql_as(
+            &token,
+            "query($id: ID!) { node(id: $id) { ... on Todo { title version } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(body["data"]["node"]["title"], "before", "{body}");
+    assert_eq!(body["data"]["node"]["version"], 1, "{body}");
+}
+both_backends!(slow_requests_time_out_and_change_nothing);
