@@ -333,7 +333,7 @@ pub struct LimitsConfig {
 pub struct RateLimitConfig {
     /// Cost points a signed-in client may spend per window (0: no limit).
     #[arg(
-        long,
+        long = "rate-limit-points",
         env = "RATE_LIMIT_POINTS",
         default_value_t = 50_000,
         global = true
@@ -342,7 +342,7 @@ pub struct RateLimitConfig {
 
     /// Cost points an anonymous client (one IP address) may spend per window (0: no limit).
     #[arg(
-        long,
+        long = "rate-limit-anonymous-points",
         env = "RATE_LIMIT_ANONYMOUS_POINTS",
         default_value_t = 10_000,
         global = true
@@ -351,7 +351,7 @@ pub struct RateLimitConfig {
 
     /// Length of the rate-limit window, in seconds.
     #[arg(
-        long,
+        long = "rate-limit-window-secs",
         env = "RATE_LIMIT_WINDOW_SECS",
         default_value_t = 60,
         global = true
@@ -361,7 +361,7 @@ pub struct RateLimitConfig {
     /// Clients whose buckets are remembered at once; beyond it, full buckets are forgotten
     /// first, so memory stays bounded.
     #[arg(
-        long,
+        long = "rate-limit-max-clients",
         env = "RATE_LIMIT_MAX_CLIENTS",
         default_value_t = 100_000,
         global = true

@@ -248,7 +248,10 @@ async fn log_out_revokes_only_the_token_used(backend: Backend) {
         .expect("a token")
         .to_owned();
     let body = app.gql_as(&first, "mutation { logOut }", json!({})).await;
-    assert_eq!(body, json!({ "data": { "logOut": true } }));
+    assert_eq!(
+        body,
+        json!({ "data": { "logOut": true }, "extensions": { "cost": { "requested": 10, "limit": 10_000 } } })
+    );
     let after = app.gql_as(&first, VIEWER, json!({})).await;
     assert_eq!(after["data"]["viewer"], Value::Null);
     let again = app.gql_as(&first, "mutation { logOut }", json!({})).await;
@@ -278,7 +281,10 @@ async fn expired_and_unknown_tokens_are_anonymous(backend: Backend) {
     .expect("expire");
     for token in [token.as_str(), "not-a-token"] {
         let viewer = app.gql_as(token, VIEWER, json!({})).await;
-        assert_eq!(viewer, json!({ "data": { "viewer": null } }));
+        assert_eq!(
+            viewer,
+            json!({ "data": { "viewer": null }, "extensions": { "cost": { "requested": 0, "limit": 10_000 } } })
+        );
         let update = app
             .gql_as(
                 token,

@@ -40,7 +40,10 @@ async fn probes_graphiql_and_get_queries(backend: Backend) {
         .expect("GET /graphql");
     assert_eq!(get.status(), 200);
     let body: Value = get.json().await.expect("json");
-    assert_eq!(body, json!({ "data": { "viewer": null } }));
+    assert_eq!(
+        body,
+        json!({ "data": { "viewer": null }, "extensions": { "cost": { "requested": 0, "limit": 10_000 } } })
+    );
 }
 tests::both_backends!(probes_graphiql_and_get_queries);
 

@@ -314,7 +314,10 @@ async fn accept_json_gets_json_and_legacy_statuses(backend: Backend) {
     .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert!(ok.content_type.starts_with(JSON), "{}", ok.content_type);
-    assert_eq!(ok.body, json!({ "data": { "__typename": "Query" } }));
+    assert_eq!(
+        ok.body,
+        json!({ "data": { "__typename": "Query" }, "extensions": { "cost": { "requested": 0, "limit": 10_000 } } })
+    );
 
     let invalid = post(
         &app,
@@ -426,7 +429,10 @@ async fn batches_up_to_the_configured_size(backend: Backend) {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let results = reply.body.as_array().expect("an array of results");
     assert_eq!(results.len(), 3, "{}", reply.body);
-    assert_eq!(results[0], json!({ "data": { "__typename": "Query" } }));
+    assert_eq!(
+        results[0],
+        json!({ "data": { "__typename": "Query" }, "extensions": { "cost": { "requested": 0, "limit": 10_000 } } })
+    );
     assert_eq!(
         results[1],
         json!({ "data": { "__type": { "name": "Tag" } } })
