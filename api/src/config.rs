@@ -93,6 +93,10 @@ pub struct Config {
     /// GraphQL-over-HTTP settings.
     #[command(flatten)]
     pub http: HttpConfig,
+
+    /// Shutdown settings.
+    #[command(flatten)]
+    pub shutdown: ShutdownConfig,
 }
 
 /// Settings of the database connection pool.
@@ -225,6 +229,27 @@ pub struct HttpConfig {
     /// cannot multiply what one request may cost.
     #[arg(long, env = "BATCH_MAX", default_value_t = 0, global = true)]
     pub batch_max: usize,
+}
+
+/// Settings of stopping on SIGTERM or Ctrl-C.
+#[derive(Debug, Clone, Args)]
+pub struct ShutdownConfig {
+    /// Seconds requests in flight get to finish once a stop signal arrives; the process then
+    /// exits even if some still run, so that a stuck request cannot hold up a deployment.
+    #[arg(
+        long = "shutdown-timeout-secs",
+        env = "SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub timeout_secs: u64,
+}
+
+impl ShutdownConfig {
+    /// The shutdown timeout as a duration.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
 }
 
 impl Config {

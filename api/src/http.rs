@@ -3,6 +3,7 @@
 mod graphiql;
 mod graphql;
 mod health;
+pub mod shutdown;
 mod ws;
 
 use std::future::Future;
