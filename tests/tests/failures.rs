@@ -13,26 +13,27 @@
     reason = "in a test, a failed expectation is the failure"
 )]
 
-use std::{
-    net::SocketAddr,
-    process::{Child, Command, ExitStatus, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use async_graphql::futures_util::{StreamExt, stream::FuturesUnordered};
 use entity::{todo, todo_history};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    PaginatorTrait, Statement, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
-use tests::{Backend, fault_proxy::FaultProxy, test_app::TestApp};
+use tests::{
+    Backend,
+    fault_proxy::FaultProxy,
+    server_process::ServerProcess,
+    table_lock::{TableLock, wait_for_lock_waiters},
+    test_app::TestApp,
+};
 
 const CREATE_TODO: &str =
     "mutation($title: String!) { createTodo(input: { title: $title }) { title } }";
 const CREATE_TODOS: &str =
     "mutation($input: [CreateTodoInput!]!) { createTodos(input: $input) { id } }";
 const VIEWER_TODOS: &str = "{ viewer { todos { totalCount } } }";
+/// The server binary for [`ServerProcess`]: it runs what `api` runs.
+const SERVER: &str = env!("CARGO_BIN_EXE_second_instance");
 /// Breaks the connection to the database in one way.
 type Inject = fn(&FaultProxy);
 /// Far beyond what any request here should take: reaching it means something hung.
@@ -103,46 +104,6 @@ async fn status_of(url: String) -> u16 {
 
 async fn count_todos(db: &DatabaseConnection) -> u64 {
     todo::Entity::find().count(db).await.expect("count todos")
-}
-
-/// A table locked by another session: statements that touch it wait, holding their
-/// connection and their transaction open, until [`TableLock::release`].
-struct TableLock(DatabaseTransaction);
-
-impl TableLock {
-    async fn take(db: &DatabaseConnection, table: &str) -> Self {
-        let txn = db.begin().await.expect("begin");
-        txn.execute_unprepared(&format!("LOCK TABLE \"{table}\" IN ACCESS EXCLUSIVE MODE"))
-            .await
-            .expect("lock the table");
-        Self(txn)
-    }
-
-    async fn release(self) {
-        self.0.rollback().await.expect("release the lock");
-    }
-}
-
-/// Waits until exactly `count` sessions wait for a lock in a statement starting with
-/// `statement`.
-async fn wait_for_lock_waiters(db: &DatabaseConnection, count: i64, statement: &str) {
-    let sql = format!(
-        "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() \
-         AND wait_event_type = 'Lock' AND query LIKE '{statement}%'"
-    );
-    let mut waiting = 0;
-    for _ in 0..300 {
-        let rows = db
-            .query_all_raw(Statement::from_string(DbBackend::Postgres, sql.clone()))
-            .await
-            .expect("read pg_stat_activity");
-        waiting = rows[0].try_get::<i64>("", "waiting").expect("a count");
-        if waiting == count {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("expected {count} sessions waiting in {statement:?}, saw {waiting}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,87 +260,13 @@ async fn a_write_cut_off_midway_fails_and_leaves_no_row() {
     assert_eq!(count_todos(app.db()).await, 1000);
 }
 
-/// The real server in a process of its own (tests/src/bin/second_instance.rs runs what
-/// `api` runs), so that it can be sent SIGTERM; killed if still running when dropped.
-struct Process {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Process {
-    async fn start(database_url: &str, shutdown_timeout_secs: u64) -> Self {
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port");
-        let child = Command::new(env!("CARGO_BIN_EXE_second_instance"))
-            .env("DATABASE_URL", database_url)
-            .env("LISTEN_ADDR", addr.to_string())
-            .env("SHUTDOWN_TIMEOUT_SECS", shutdown_timeout_secs.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start the server process");
-        let process = Self { child, addr };
-        for _ in 0..100 {
-            let ready = reqwest::get(process.url("/readyz")).await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                return process;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the server process did not become ready");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    fn terminate(&self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -TERM failed");
-    }
-
-    /// Whether new connections are refused within a few seconds of the signal (which the
-    /// process handles asynchronously).
-    async fn refuses_connections(&self) -> bool {
-        for _ in 0..200 {
-            match tokio::net::TcpStream::connect(self.addr).await {
-                Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => return true,
-                _ => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-        false
-    }
-
-    async fn exit_status(&mut self) -> ExitStatus {
-        let started = Instant::now();
-        while started.elapsed() < HUNG {
-            if let Some(status) = self.child.try_wait().expect("the process's status") {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server process did not exit");
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_refuses_new_connections_lets_requests_in_flight_finish_and_exits_0() {
     let Some(app) = TestApp::start(Backend::Postgres).await else {
         return;
     };
     let (token, _) = app.sign_up("draining").await;
-    let mut server = Process::start(app.database_url(), 30).await;
+    let mut server = ServerProcess::start(SERVER, app.database_url(), 30).await;
     // Requests in flight: writers held at the todos table.
     let lock = TableLock::take(app.db(), "todos").await;
     let in_flight: Vec<_> = (0..3)
@@ -411,7 +298,7 @@ async fn sigterm_exits_0_after_the_shutdown_timeout_when_a_request_lingers() {
         return;
     };
     let (token, _) = app.sign_up("lingering").await;
-    let mut server = Process::start(app.database_url(), 1).await;
+    let mut server = ServerProcess::start(SERVER, app.database_url(), 1).await;
     let lock = TableLock::take(app.db(), "todos").await;
     let stuck = {
         let (url, token) = (server.url("/graphql"), token.clone());
