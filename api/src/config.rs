@@ -105,6 +105,10 @@ pub struct Config {
     /// Persisted queries and trusted documents.
     #[command(flatten)]
     pub documents: DocumentsConfig,
+
+    /// Shutdown settings.
+    #[command(flatten)]
+    pub shutdown: ShutdownConfig,
 }
 
 /// Settings of the database connection pool.
@@ -419,6 +423,27 @@ pub struct DocumentsConfig {
     /// else is refused, introspection included, and APQ registration is off.
     #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
     pub trusted_documents: Option<PathBuf>,
+}
+
+/// Settings of stopping on SIGTERM or Ctrl-C.
+#[derive(Debug, Clone, Args)]
+pub struct ShutdownConfig {
+    /// Seconds requests in flight get to finish once a stop signal arrives; the process then
+    /// exits even if some still run, so that a stuck request cannot hold up a deployment.
+    #[arg(
+        long = "shutdown-timeout-secs",
+        env = "SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub timeout_secs: u64,
+}
+
+impl ShutdownConfig {
+    /// The shutdown timeout as a duration.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
 }
 
 impl Config {

@@ -8,6 +8,7 @@ pub use graphql::{
     documents::{self, Documents},
 };
 mod health;
+pub mod shutdown;
 mod ws;
 
 use std::future::Future;

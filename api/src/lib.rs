@@ -18,7 +18,8 @@ pub use config::{Cli, Command, Config};
 pub use error::{Error, Result};
 pub use state::AppState;
 
-/// Runs the server until SIGINT or SIGTERM, then lets requests finish and closes the pool.
+/// Runs the server until SIGINT or SIGTERM, then lets requests finish (for at most the
+/// shutdown timeout) and closes the pool.
 pub async fn run(config: Config) -> Result<()> {
     if config.database_url == config::DEFAULT_DATABASE_URL {
         tracing::info!("DATABASE_URL not set: using the embedded SQLite file ./todo.db");
@@ -29,8 +30,17 @@ pub async fn run(config: Config) -> Result<()> {
         .await
         .map_err(|err| Error::Internal(format!("cannot listen on {}: {err}", config.listen)))?;
     tracing::info!("listening on http://{} (GraphiQL at /)", config.listen);
-    http::serve(listener, state, http::shutdown_signal()).await?;
-    db.close().await?;
+    let stopped = http::shutdown::serve(
+        listener,
+        state,
+        http::shutdown_signal(),
+        config.shutdown.timeout(),
+    )
+    .await?;
+    // Abandoned requests still hold connections, and closing the pool would wait for them.
+    if stopped == http::shutdown::Stopped::Drained {
+        db.close().await?;
+    }
     tracing::info!("stopped");
     Ok(())
 }

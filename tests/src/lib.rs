@@ -7,8 +7,11 @@
     reason = "test harness: a failure is a failed test"
 )]
 
+pub mod fault_proxy;
 pub mod fixtures;
 pub mod schema_snapshot;
+pub mod server_process;
+pub mod table_lock;
 pub mod test_app;
 pub mod test_db;
 
