@@ -41,6 +41,8 @@ pub fn app(state: AppState) -> Router {
                         method = %request.method(),
                         path = %path,
                         sql_statements = tracing::field::Empty,
+                        operation = tracing::field::Empty,
+                        cost = tracing::field::Empty,
                     )
                 })
                 .on_request(())
@@ -60,6 +62,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             ws::intercept,
         ))
+        .layer(axum::middleware::from_fn(crate::metrics::request_scope))
         .with_state(state)
 }
 

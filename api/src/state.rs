@@ -10,6 +10,7 @@ use crate::{
     error::Result,
     events::{Events, HubLimits, listener},
     graphql::{AppSchema, build_schema},
+    metrics::Metrics,
     service::{page::PageLimits, password::Passwords},
 };
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub subscriptions: SubscriptionConfig,
     /// GraphQL-over-HTTP settings (batching).
     pub http: HttpConfig,
+    /// Prometheus metrics; `None` when `--metrics-listen` is not set.
+    pub metrics: Option<Metrics>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
 }
@@ -73,6 +76,7 @@ impl AppState {
             events,
             subscriptions: config.subscriptions.clone(),
             http: config.http.clone(),
+            metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),
             _listener: listener,
         })
     }

@@ -5,6 +5,7 @@
 //! counts the SQL statements it took.
 
 mod negotiate;
+mod observe;
 mod params;
 mod reply;
 
@@ -130,16 +131,22 @@ async fn serve(
     read_only: bool,
     media: MediaType,
 ) -> Response {
-    let prepared = match requests.try_map(|request| params::prepare(request, read_only)) {
+    let mut observed = observe::Observed::new(&requests);
+    let mut prepared = match requests.try_map(|request| params::prepare(request, read_only)) {
         Ok(prepared) => prepared,
-        Err(refusal) => return reply::refusal(refusal, media),
+        Err(refusal) => {
+            observed.finish(state, Err(&refusal), 0);
+            return reply::refusal(refusal, media);
+        }
     };
+    observed.name_from_documents(&mut prepared);
     let counter = StatementCounter::default();
     let activity = Arc::new(RequestActivity::default());
     let execution = execute(state, headers, prepared, &counter, &activity);
     let outcome = counter.scope(track(activity.clone(), execution)).await;
     let statements = counter.get();
     tracing::Span::current().record("sql_statements", statements);
+    observed.finish(state, outcome.as_ref(), statements);
     let mut response = match outcome {
         Ok(Requests::Single(response)) => reply::result(response, media),
         Ok(Requests::Batch(responses)) => reply::batch(responses, media),
