@@ -266,3 +266,47 @@ fn describe() {
     );
     describe_counter!(RATE_LIMITED, "Requests refused by a rate limit, by kind");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_bounded_labels() {
+        assert_eq!(operation_name(None), "anonymous");
+        assert_eq!(operation_name(Some("ListTodos_2")), "ListTodos_2");
+        assert_eq!(operation_name(Some(&"a".repeat(64))), "a".repeat(64));
+        assert_eq!(operation_name(Some(&"a".repeat(65))), "other");
+        assert_eq!(operation_name(Some("")), "other");
+        assert_eq!(operation_name(Some("drop table\"}")), "other");
+        assert_eq!(outcome_label("ok"), "ok");
+        assert_eq!(outcome_label("RATE_LIMITED"), "RATE_LIMITED");
+        assert_eq!(outcome_label("weird code"), "other");
+    }
+
+    #[test]
+    fn a_server_labels_a_bounded_number_of_operations() {
+        let metrics = Metrics::install();
+        let names: Vec<String> = (0..=MAX_OPERATIONS).map(|n| format!("Op{n}")).collect();
+        for name in &names[..MAX_OPERATIONS] {
+            assert_eq!(metrics.operation_label(name), name);
+        }
+        assert_eq!(metrics.operation_label(&names[MAX_OPERATIONS]), "other");
+        // Names labelled before stay themselves.
+        assert_eq!(metrics.operation_label("Op0"), "Op0");
+    }
+
+    #[tokio::test]
+    async fn a_reported_rate_limit_is_remembered_for_the_request() {
+        assert!(
+            !rate_limit_reported(),
+            "outside a request: nothing reported"
+        );
+        let reported = RATE_LIMIT_REPORTED.scope(Cell::new(false), async {
+            let before = rate_limit_reported();
+            rate_limited("login");
+            (before, rate_limit_reported())
+        });
+        assert_eq!(reported.await, (false, true));
+    }
+}
