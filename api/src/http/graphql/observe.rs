@@ -8,6 +8,7 @@ use async_graphql::{
     Value,
     parser::types::{DocumentOperations, ExecutableDocument},
 };
+use tracing::field::display;
 
 use super::{
     Refusal,
@@ -68,10 +69,11 @@ impl Observed {
             Err(refusal) => (vec![refusal.error.code(); self.names.len()], None),
         };
         let span = tracing::Span::current();
-        span.record("operation", self.names.join(","));
+        // Displayed rather than debug-formatted: `operation=LogIn cost=`, no quotes.
+        span.record("operation", display(self.names.join(",")));
         match cost {
             Some(cost) => span.record("cost", cost),
-            None => span.record("cost", ""),
+            None => span.record("cost", display("")),
         };
         if outcomes.contains(&"RATE_LIMITED") && !metrics::rate_limit_reported() {
             metrics::rate_limited("other");
