@@ -2,8 +2,9 @@
 //!
 //! Every HTTP request logs one `response` line inside its `request` span, whose fields say
 //! what an operator asks about a GraphQL request: `operation` (its name, see
-//! `crate::metrics::operation_name`; a batch's names joined by commas), `cost` (`extensions.cost.requested` of the response; empty
-//! when the response has none), `sql_statements`, and the line's own `duration_ms`.
+//! `crate::metrics::operation_name`; a batch's names joined by commas), `cost`
+//! (`extensions.cost.requested` of the response; empty when the response has none),
+//! `sql_statements`, and the line's own `duration_ms`.
 //! Variables, documents and headers are never logged: they hold passwords and tokens.
 
 use clap::ValueEnum;
