@@ -36,6 +36,28 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Manage the admin role: `api admin grant <username>`, `api admin revoke <username>`.
+    Admin {
+        /// What to change.
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+}
+
+/// The subcommands of `api admin`. Both are idempotent; an unknown username is an error
+/// (exit status 1).
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Make the user an admin: they see everyone's todos and manage tags.
+    Grant {
+        /// The user's username.
+        username: String,
+    },
+    /// Make the admin a plain user again.
+    Revoke {
+        /// The user's username.
+        username: String,
+    },
 }
 
 /// Everything the server can be told. Each field has a flag and an environment variable.
@@ -109,6 +131,10 @@ pub struct Config {
     /// Shutdown settings.
     #[command(flatten)]
     pub shutdown: ShutdownConfig,
+
+    /// Logging and metrics settings.
+    #[command(flatten)]
+    pub telemetry: TelemetryConfig,
 }
 
 /// Settings of the database connection pool.
@@ -444,6 +470,25 @@ impl ShutdownConfig {
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
     }
+}
+
+/// Settings of logs and metrics.
+#[derive(Debug, Clone, Args)]
+pub struct TelemetryConfig {
+    /// Log line format: `text` for people, `json` (one object per line) for log collectors.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value_t = crate::telemetry::LogFormat::Text,
+        global = true
+    )]
+    pub log_format: crate::telemetry::LogFormat,
+
+    /// Serve Prometheus metrics at `/metrics` on this address, a listener apart from the
+    /// public one so that metrics stay internal. Off when unset.
+    #[arg(long, env = "METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {

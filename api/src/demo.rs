@@ -1,6 +1,6 @@
 //! `api seed-demo`: a realistic sample for a newcomer to explore in GraphiQL. Two users, a
 //! few hundred todos with tags, priorities, due dates (some overdue), completions, soft
-//! deletes and history. The demo user's password is new on every run and printed once.
+//! deletes and history, and an admin. The password is new on every run and printed once.
 
 use chrono::Duration;
 use entity::{tag, todo, todo::Priority, todo_history, todo_history::TodoAction, todo_tag, user};
@@ -17,6 +17,10 @@ use crate::{
 
 /// The demo accounts' login names.
 pub const DEMO_USERS: [&str; 2] = ["demo", "sam"];
+
+/// The demo admin's login name: an admin sees every user's todos. Not `admin`, which a
+/// real deployment may have and a new sample must not replace.
+pub const DEMO_ADMIN: &str = "demo_admin";
 
 const TAGS: [(&str, &str); 8] = [
     ("work", "#2563eb"),
@@ -76,6 +80,8 @@ pub struct DemoLogin {
     pub username: &'static str,
     /// Fresh password.
     pub password: String,
+    /// The demo admin's login name; same password.
+    pub admin_username: &'static str,
 }
 
 /// Loads the sample (replacing an earlier one) and returns the demo user's login.
@@ -89,6 +95,7 @@ pub async fn seed(
         .filter(user::COLUMN.username.is_in(DEMO_USERS))
         .exec(db)
         .await?;
+    seed_admin(db, passwords, auth, &password).await?;
     let mut owners = Vec::new();
     for username in DEMO_USERS {
         let session = service::auth::sign_up(
@@ -197,5 +204,32 @@ pub async fn seed(
     Ok(DemoLogin {
         username: DEMO_USERS[0],
         password,
+        admin_username: DEMO_ADMIN,
     })
+}
+
+/// (Re)creates the demo admin with `password`.
+async fn seed_admin(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    auth: &AuthConfig,
+    password: &str,
+) -> Result<()> {
+    user::Entity::delete_many()
+        .filter(user::COLUMN.username.eq(DEMO_ADMIN))
+        .exec(db)
+        .await?;
+    service::auth::sign_up(
+        db,
+        passwords,
+        auth,
+        SignUp {
+            email: format!("{DEMO_ADMIN}@demo.example"),
+            username: DEMO_ADMIN.to_owned(),
+            password: password.to_owned(),
+        },
+    )
+    .await?;
+    service::admin::set_role(db, DEMO_ADMIN, user::Role::Admin).await?;
+    Ok(())
 }

@@ -51,6 +51,8 @@ pub fn app(state: AppState) -> Router {
                         method = %request.method(),
                         path = %path,
                         sql_statements = tracing::field::Empty,
+                        operation = tracing::field::Empty,
+                        cost = tracing::field::Empty,
                     )
                 })
                 .on_request(())
@@ -71,6 +73,7 @@ pub fn app(state: AppState) -> Router {
             ws::intercept,
         ))
         .layer(DefaultBodyLimit::max(state.http.body_limit_bytes))
+        .layer(axum::middleware::from_fn(crate::metrics::request_scope))
         .with_state(state)
 }
 

@@ -8,13 +8,14 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod rate_limit;
 pub mod service;
 pub mod state;
 pub mod statements;
 pub mod telemetry;
 
-pub use config::{Cli, Command, Config};
+pub use config::{AdminCommand, Cli, Command, Config};
 pub use error::{Error, Result};
 pub use state::AppState;
 
@@ -30,6 +31,8 @@ pub async fn run(config: Config) -> Result<()> {
         .await
         .map_err(|err| Error::Internal(format!("cannot listen on {}: {err}", config.listen)))?;
     tracing::info!("listening on http://{} (GraphiQL at /)", config.listen);
+    // Stops when dropped, after the public listener.
+    let _metrics = metrics::start(&config.telemetry, &state).await?;
     let stopped = http::shutdown::serve(
         listener,
         state,
@@ -54,4 +57,20 @@ pub async fn seed_demo(config: &Config) -> Result<demo::DemoLogin> {
     let login = demo::seed(&db, &passwords, &config.auth).await?;
     db.close().await?;
     Ok(login)
+}
+
+/// `api admin grant|revoke <username>`: migrates the database unless told not to, then
+/// sets the user's role. An unknown username is [`Error::NotFound`].
+pub async fn admin(config: &Config, command: &AdminCommand) -> Result<service::admin::RoleChange> {
+    let (username, role) = match command {
+        AdminCommand::Grant { username } => (username, entity::user::Role::Admin),
+        AdminCommand::Revoke { username } => (username, entity::user::Role::User),
+    };
+    let db = db::connect(config).await?;
+    if !config.no_migrate {
+        db::migrate(&db).await?;
+    }
+    let change = service::admin::set_role(&db, username, role).await;
+    db.close().await?;
+    change
 }

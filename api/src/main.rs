@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::SeedDemo) => {
-            api::telemetry::init();
+            api::telemetry::init(cli.config.telemetry.log_format);
             match api::seed_demo(&cli.config).await {
                 Ok(login) => {
                     #[expect(clippy::print_stdout, reason = "the login is the command's output")]
@@ -39,6 +39,10 @@ async fn main() -> ExitCode {
                         println!(
                             "Demo data loaded. Log in as {:?} with password {:?}:\n  mutation {{ logIn(input: {{ login: \"{}\", password: \"{}\" }}) {{ token }} }}\nthen send the token as the header  Authorization: Bearer <token>",
                             login.username, login.password, login.username, login.password
+                        );
+                        println!(
+                            "The admin {:?} (same password) sees every user's todos.",
+                            login.admin_username
                         );
                     }
                     ExitCode::SUCCESS
@@ -49,8 +53,12 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Admin { action }) => {
+            api::telemetry::init(cli.config.telemetry.log_format);
+            admin(&cli.config, &action).await
+        }
         Some(Command::Serve) | None => {
-            api::telemetry::init();
+            api::telemetry::init(cli.config.telemetry.log_format);
             match api::run(cli.config).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
@@ -58,6 +66,36 @@ async fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// `api admin grant|revoke <username>`: says what changed on stdout; an unknown user or a
+/// failure is a message on stderr and exit status 1.
+async fn admin(config: &api::Config, action: &api::AdminCommand) -> ExitCode {
+    let (username, role) = match action {
+        api::AdminCommand::Grant { username } => (username, "an admin"),
+        api::AdminCommand::Revoke { username } => (username, "a plain user"),
+    };
+    match api::admin(config, action).await {
+        Ok(change) => {
+            let done = match change {
+                api::service::admin::RoleChange::Changed => "is now",
+                api::service::admin::RoleChange::Unchanged => "was already",
+            };
+            #[expect(clippy::print_stdout, reason = "the outcome is the command's output")]
+            {
+                println!("{username:?} {done} {role}.");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(api::Error::NotFound(_)) => {
+            eprintln!("There is no user named {username:?}; nothing changed.");
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, "changing the role failed");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Domain operations: validation, transactions and visibility rules, in one place. Plain
 //! async functions over a SeaORM connection; they never see GraphQL types.
 
+pub mod admin;
 pub mod auth;
 pub mod history;
 pub mod login_throttle;

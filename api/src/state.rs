@@ -12,6 +12,7 @@ use crate::{
     events::{Events, HubLimits, listener},
     graphql::{AppData, AppSchema, build_schema, limits::QueryLimits},
     http::Documents,
+    metrics::Metrics,
     rate_limit::RateLimiter,
     service::{page::PageLimits, password::Passwords},
 };
@@ -37,6 +38,8 @@ pub struct AppState {
     pub documents: Documents,
     /// Slots for GraphQL requests in flight; `None` without a limit.
     pub in_flight: Option<Arc<Semaphore>>,
+    /// Prometheus metrics; `None` when `--metrics-listen` is not set.
+    pub metrics: Option<Metrics>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
 }
@@ -91,6 +94,7 @@ impl AppState {
             documents: Documents::new(&config.documents)?,
             in_flight: (config.http.max_in_flight > 0)
                 .then(|| Arc::new(Semaphore::new(config.http.max_in_flight))),
+            metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),
             _listener: listener,
         })
     }

@@ -17,6 +17,8 @@ pub struct TestApp {
     db: DatabaseConnection,
     stop: Option<oneshot::Sender<()>>,
     events: api::events::Events,
+    /// The metrics listener, when the configuration sets `metrics_listen`.
+    metrics: Option<api::metrics::MetricsServer>,
     // Dropped last: the database outlives the server using it.
     test_db: TestDb,
 }
@@ -52,6 +54,9 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("a bound address");
         let events = state.events.clone();
+        let metrics = api::metrics::start(&config.telemetry, &state)
+            .await
+            .expect("the metrics listener starts");
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(api::http::serve(listener, state, async move {
             let _ = stopped.await;
@@ -63,6 +68,7 @@ impl TestApp {
             db,
             stop: Some(stop),
             events,
+            metrics,
             test_db,
         })
     }
@@ -70,6 +76,13 @@ impl TestApp {
     /// `http://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// `http://<metrics address><path>`; the configuration must have set `metrics_listen`
+    /// (port 0 picks a free one).
+    pub fn metrics_url(&self, path: &str) -> String {
+        let metrics = self.metrics.as_ref().expect("metrics_listen is set");
+        format!("http://{}{path}", metrics.local_addr())
     }
 
     /// The server's DATABASE_URL.

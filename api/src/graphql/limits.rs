@@ -123,6 +123,7 @@ impl Extension for LimitsExtension {
             // Even a free operation uses the server: it costs at least a point.
             let points = measure.cost.max(1);
             if let Err(wait) = self.shared.rate_limiter.charge(key, points) {
+                crate::metrics::rate_limited("request");
                 return Err(rate_limited(wait.secs()));
             }
         }

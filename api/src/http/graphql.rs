@@ -6,6 +6,7 @@
 
 pub mod documents;
 mod negotiate;
+mod observe;
 mod params;
 mod reply;
 
@@ -144,6 +145,7 @@ async fn serve(
     read_only: bool,
     media: MediaType,
 ) -> Response {
+    let mut observed = observe::Observed::new(&requests);
     // Held until the answer is built; refusing at once beats queueing until timeouts.
     let _slot = match state.in_flight.as_ref().map(|slots| slots.try_acquire()) {
         Some(Err(_)) => {
@@ -151,15 +153,21 @@ async fn serve(
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 error: Error::RateLimited("the server is busy: retry in a second".to_owned()),
             };
+            crate::metrics::rate_limited("busy");
+            observed.finish(state, Err(&busy), 0);
             return with_retry_after(reply::refusal(busy, media), 1);
         }
         Some(Ok(slot)) => Some(slot),
         None => None,
     };
-    let prepared = match prepare(state, requests, read_only) {
+    let mut prepared = match prepare(state, requests, read_only) {
         Ok(prepared) => prepared,
-        Err(refusal) => return reply::refusal(refusal, media),
+        Err(refusal) => {
+            observed.finish(state, Err(&refusal), 0);
+            return reply::refusal(refusal, media);
+        }
     };
+    observed.name_from_documents(&mut prepared);
     let counter = StatementCounter::default();
     let activity = Arc::new(RequestActivity::default());
     let execution = execute(state, from, prepared, &counter, &activity);
@@ -175,6 +183,7 @@ async fn serve(
         });
     let statements = counter.get();
     tracing::Span::current().record("sql_statements", statements);
+    observed.finish(state, outcome.as_ref(), statements);
     let mut response = match outcome {
         Ok(Requests::Single(response)) => {
             let retry_after = retry_after(&response);

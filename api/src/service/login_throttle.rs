@@ -73,6 +73,7 @@ pub async fn check(
         if count >= i64::from(max) {
             let free_at = oldest.unwrap_or_else(now) + limits.login_window();
             let wait = Ord::max((free_at - now()).num_seconds(), 1);
+            crate::metrics::rate_limited("login");
             return Err(Error::LoginThrottled {
                 retry_after_secs: u64::try_from(wait).unwrap_or(1),
             });
