@@ -109,7 +109,7 @@ async fn get_runs_queries(backend: Backend) {
         );
         assert_eq!(
             reply.body,
-            json!({ "data": { "__type": { "name": "Todo" }, "viewer": null } })
+            json!({ "data": { "__type": { "name": "Todo" }, "viewer": null }, "extensions": { "cost": { "requested": 0, "limit": 10_000 } } })
         );
     }
 }
@@ -435,7 +435,7 @@ async fn batches_up_to_the_configured_size(backend: Backend) {
     );
     assert_eq!(
         results[1],
-        json!({ "data": { "__type": { "name": "Tag" } } })
+        json!({ "data": { "__type": { "name": "Tag" } }, "extensions": { "cost": { "requested": 0, "limit": 10_000 } } })
     );
     assert!(results[2].get("data").is_none(), "{}", results[2]);
     assert_eq!(error_code(&results[2]), Some("BAD_USER_INPUT"));

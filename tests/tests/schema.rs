@@ -82,7 +82,7 @@ async fn migrated_schema_matches_entities(backend: Backend) {
 
     let (actual, names) = introspect(&migrated).await;
     let (expected, _) = introspect(&declared).await;
-    assert_eq!(actual.tables.len(), 7, "{actual:#?}");
+    assert_eq!(actual.tables.len(), 8, "{actual:#?}");
     for (table, shape) in &expected.tables {
         assert_eq!(
             actual.tables.get(table),

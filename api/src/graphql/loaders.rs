@@ -16,7 +16,9 @@ mod user_by_id;
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
-use async_graphql::dataloader::DataLoader;
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
 use self::quiescence::RequestActivity;
@@ -40,25 +42,25 @@ pub type LoadError = Arc<Error>;
 /// Every loader of one request.
 pub struct Loaders {
     /// Users by id.
-    pub user_by_id: DataLoader<UserByIdLoader>,
+    pub user_by_id: DataLoader<Delivered<UserByIdLoader>>,
     /// Preferences by user id.
-    pub preferences_by_user_id: DataLoader<PreferencesByUserIdLoader>,
+    pub preferences_by_user_id: DataLoader<Delivered<PreferencesByUserIdLoader>>,
     /// Tags (sorted by name) by todo id.
-    pub tags_by_todo_id: DataLoader<TagsByTodoIdLoader>,
+    pub tags_by_todo_id: DataLoader<Delivered<TagsByTodoIdLoader>>,
     /// Tags by id.
-    pub tag_by_id: DataLoader<TagByIdLoader>,
+    pub tag_by_id: DataLoader<Delivered<TagByIdLoader>>,
     /// Visible todos by id.
-    pub todo_by_id: DataLoader<TodoByIdLoader>,
+    pub todo_by_id: DataLoader<Delivered<TodoByIdLoader>>,
     /// A page of todos per owner or tag.
-    pub todo_page_by_parent: DataLoader<TodoPageByParentLoader>,
+    pub todo_page_by_parent: DataLoader<Delivered<TodoPageByParentLoader>>,
     /// The todo count per owner or tag.
-    pub todo_count_by_parent: DataLoader<TodoCountByParentLoader>,
+    pub todo_count_by_parent: DataLoader<Delivered<TodoCountByParentLoader>>,
     /// A page of history per todo.
-    pub history_page_by_todo: DataLoader<HistoryPageByTodoLoader>,
+    pub history_page_by_todo: DataLoader<Delivered<HistoryPageByTodoLoader>>,
     /// The history length per todo.
-    pub history_count_by_todo: DataLoader<HistoryCountByTodoLoader>,
+    pub history_count_by_todo: DataLoader<Delivered<HistoryCountByTodoLoader>>,
     /// Visible history entries by id.
-    pub history_entry_by_id: DataLoader<HistoryEntryByIdLoader>,
+    pub history_entry_by_id: DataLoader<Delivered<HistoryEntryByIdLoader>>,
 }
 
 impl Loaders {
@@ -123,12 +125,30 @@ struct Batch {
     delay: Duration,
 }
 
-fn new<L: Send + Sync + 'static>(loader: L, batch: &Batch) -> DataLoader<L> {
+fn new<L: Send + Sync + 'static>(loader: L, batch: &Batch) -> DataLoader<Delivered<L>> {
     DataLoader::new(
-        loader,
+        Delivered(loader),
         spawner(batch.counter.clone(), batch.activity.clone()),
     )
     .delay(batch.delay)
+}
+
+/// A loader that tells [`quiescence`] when its rows are back (see [`quiescence::rows_loaded`]).
+pub struct Delivered<L>(L);
+
+impl<K, L> Loader<K> for Delivered<L>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    type Value = L::Value;
+    type Error = L::Error;
+
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, Self::Error> {
+        let rows = self.0.load(keys).await;
+        quiescence::rows_loaded();
+        rows
+    }
 }
 
 /// Batches run in tasks of their own: inside the request's statement count, and only once
@@ -142,9 +162,6 @@ fn spawner(
 + 'static {
     move |batch| {
         let activity = activity.clone();
-        tokio::spawn(counter.scope(async move {
-            activity.until_idle().await;
-            batch.await;
-        }))
+        tokio::spawn(counter.scope(quiescence::run_batch(activity, batch)))
     }
 }

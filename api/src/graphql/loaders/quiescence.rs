@@ -4,6 +4,12 @@
 //! the batch then splits, costing extra statements. So batches also wait until the request
 //! is idle: not being polled and not scheduled to be. By then every sibling has registered
 //! its key, which is what "one statement per level" needs.
+//!
+//! A batch that has its rows hands them to the waiting fields one by one, and the request
+//! may be polled (on another thread) in between: fields that got their rows register the
+//! next level's keys while their siblings still wait for theirs. So from the moment a
+//! batch's query returns until its task ends, the request counts as busy too
+//! ([`Delivering`]).
 
 use std::{
     future::Future,
@@ -25,6 +31,8 @@ pub struct RequestActivity {
 struct State {
     polling: bool,
     scheduled: bool,
+    /// Batches handing out their rows.
+    delivering: usize,
 }
 
 impl RequestActivity {
@@ -36,7 +44,7 @@ impl RequestActivity {
 
     fn is_idle(&self) -> bool {
         let state = self.update(|_| {});
-        !state.polling && !state.scheduled
+        !state.polling && !state.scheduled && state.delivering == 0
     }
 
     /// Completes once the request is neither being polled nor scheduled to be.
@@ -49,6 +57,47 @@ impl RequestActivity {
             notified.await;
         }
     }
+}
+
+tokio::task_local! {
+    /// The batch task being run, if any: set by [`run_batch`].
+    static BATCH: Arc<Delivering>;
+}
+
+/// One batch task's mark: whether its rows are being handed out.
+#[derive(Debug)]
+pub struct Delivering {
+    activity: Arc<RequestActivity>,
+    marked: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Delivering {
+    fn drop(&mut self) {
+        if *self.marked.get_mut() {
+            self.activity.update(|s| s.delivering -= 1);
+            self.activity.idle.notify_waiters();
+        }
+    }
+}
+
+/// Runs a DataLoader batch of the request once the request is idle; the request stays busy
+/// while the batch delivers its rows.
+pub async fn run_batch(activity: Arc<RequestActivity>, batch: impl Future<Output = ()>) {
+    activity.until_idle().await;
+    let mark = Arc::new(Delivering {
+        activity,
+        marked: std::sync::atomic::AtomicBool::new(false),
+    });
+    BATCH.scope(mark, batch).await;
+}
+
+/// Called by a loader when its query has returned, before the DataLoader hands out the rows.
+pub fn rows_loaded() {
+    let _ = BATCH.try_with(|mark| {
+        if !mark.marked.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            mark.activity.update(|s| s.delivering += 1);
+        }
+    });
 }
 
 /// Runs `future`, recording its activity in `activity`.
