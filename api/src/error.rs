@@ -48,10 +48,39 @@ pub enum Error {
     Timeout(u64),
     /// The database failed; the cause is logged, the client sees a generic message.
     #[error("internal error")]
-    Database(#[from] DbErr),
+    Database(DbErr),
     /// Anything else that is the server's fault; logged, never shown.
     #[error("internal error")]
     Internal(String),
+}
+
+impl From<DbErr> for Error {
+    /// A database error is the server's fault, except text the database cannot take: a NUL
+    /// character in a search or a lookup, which PostgreSQL refuses (SQLSTATE 22021) where
+    /// SQLite just finds nothing. Stored text is checked before (`validate::no_nul`).
+    fn from(err: DbErr) -> Self {
+        if sqlstate(&err).as_deref() == Some("22021") {
+            return Self::BadUserInput {
+                field: None,
+                message: "Text must not contain NUL characters.".to_owned(),
+            };
+        }
+        Self::Database(err)
+    }
+}
+
+/// The SQLSTATE (PostgreSQL) or result code (SQLite) of a database error, if it has one.
+pub fn sqlstate(err: &DbErr) -> Option<String> {
+    let (DbErr::Exec(runtime) | DbErr::Query(runtime) | DbErr::Conn(runtime)) = err else {
+        return None;
+    };
+    let sea_orm::RuntimeErr::SqlxError(sqlx_err) = runtime else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db_err) = sqlx_err.as_ref() else {
+        return None;
+    };
+    db_err.code().map(|code| code.into_owned())
 }
 
 impl Error {

@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveValue::Set,
     ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, SqlErr,
-    sea_query::{Expr, LikeExpr, OnConflict, Query},
+    sea_query::{Expr, Func, LikeExpr, OnConflict, Query},
 };
 
 use super::{
@@ -71,7 +71,7 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i3
 /// The tag named `name` (ignoring case), if any.
 pub async fn by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<tag::Model>> {
     Ok(tag::Entity::find()
-        .filter(Expr::cust(r#"LOWER("tags"."name")"#).eq(name.trim().to_lowercase()))
+        .filter(Expr::cust(r#"LOWER("tags"."name")"#).eq(Func::lower(Expr::val(name.trim()))))
         .one(db)
         .await?)
 }
@@ -149,7 +149,10 @@ pub async fn ensure(db: &impl ConnectionTrait, names: &[String]) -> Result<Vec<t
     }
     let backend = db.get_database_backend();
     db.execute_raw(backend.build(&insert)).await?;
-    let lowered: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    // The database folds both sides: Rust's to_lowercase and SQL's LOWER disagree beyond
+    // ASCII (SQLite folds ASCII only; PostgreSQL maps 'İ' to 'i'), and the unique index
+    // that decided which names already exist uses LOWER.
+    let lowered = names.iter().map(|n| Func::lower(Expr::val(n.as_str())));
     Ok(tag::Entity::find()
         .filter(Expr::cust(r#"LOWER("tags"."name")"#).is_in(lowered))
         .order_by_asc(tag::COLUMN.name)

@@ -161,8 +161,13 @@ async fn create_once(
     for (todo, new) in created.iter().zip(todos) {
         entries.push(history(todo.id, TodoAction::Created, viewer.user_id, now));
         for name in &new.tags {
-            let id =
-                tag_id(name).ok_or_else(|| Error::Internal(format!("tag {name:?} vanished")))?;
+            // Where Rust's case folding and the database's disagree (beyond ASCII), the
+            // database says which tag the name is.
+            let id = match tag_id(name) {
+                Some(id) => Some(id),
+                None => tag::by_name(&txn, name).await?.map(|t| t.id),
+            }
+            .ok_or_else(|| Error::Internal(format!("tag {name:?} vanished")))?;
             links.push(todo_tag::ActiveModel {
                 todo_id: Set(todo.id),
                 tag_id: Set(id),

@@ -16,8 +16,21 @@ pub const BIO_MAX_CHARS: usize = 1000;
 /// Longest avatar URL.
 pub const URL_MAX_CHARS: usize = 2048;
 
+/// No NUL characters: PostgreSQL's text cannot hold them (SQLite's can), and no one types
+/// them, so both backends refuse them alike, as the client's error on the field.
+pub fn no_nul(raw: &str, field: &'static str) -> Result<()> {
+    if raw.contains('\0') {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must not contain NUL characters."),
+        ));
+    }
+    Ok(())
+}
+
 /// Trimmed and lowercased, so that `Ann@Example.com` and `ann@example.com` are one account.
 pub fn email(raw: &str) -> Result<String> {
+    no_nul(raw, "email")?;
     let email = raw.trim().to_lowercase();
     let valid = email.chars().count() <= EMAIL_MAX_CHARS
         && !email.chars().any(char::is_whitespace)
@@ -85,6 +98,7 @@ pub fn password(raw: &str) -> Result<()> {
 
 /// Trimmed; at most [`BIO_MAX_CHARS`].
 pub fn bio(raw: &str) -> Result<String> {
+    no_nul(raw, "bio")?;
     let bio = raw.trim();
     if bio.chars().count() > BIO_MAX_CHARS {
         return Err(Error::invalid(
@@ -97,6 +111,7 @@ pub fn bio(raw: &str) -> Result<String> {
 
 /// An http(s) URL without whitespace, at most [`URL_MAX_CHARS`].
 pub fn avatar_url(raw: &str) -> Result<String> {
+    no_nul(raw, "avatarUrl")?;
     let url = raw.trim();
     let valid = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() > "https://".len()
@@ -118,6 +133,7 @@ pub const TAG_NAME_MAX_CHARS: usize = 50;
 
 /// Trimmed; 1 to 200 characters.
 pub fn title(raw: &str) -> Result<String> {
+    no_nul(raw, "title")?;
     let title = raw.trim();
     let length = title.chars().count();
     if length == 0 || length > TITLE_MAX_CHARS {
@@ -131,6 +147,7 @@ pub fn title(raw: &str) -> Result<String> {
 
 /// At most 10,000 characters; an empty one is no description.
 pub fn description(raw: &str) -> Result<Option<String>> {
+    no_nul(raw, "description")?;
     if raw.chars().count() > DESCRIPTION_MAX_CHARS {
         return Err(Error::invalid(
             "description",
@@ -142,6 +159,7 @@ pub fn description(raw: &str) -> Result<Option<String>> {
 
 /// Trimmed; 1 to 50 characters. `field` names the input field for the error.
 pub fn tag_name(raw: &str, field: &'static str) -> Result<String> {
+    no_nul(raw, field)?;
     let name = raw.trim();
     let length = name.chars().count();
     if length == 0 || length > TAG_NAME_MAX_CHARS {
@@ -208,6 +226,20 @@ mod tests {
         for bad in ["3b82f6", "#3b82f", "#3b82fg", "red"] {
             assert!(color(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn stored_text_refuses_nul() {
+        assert!(title("a\0b").is_err());
+        assert!(description("a\0b").is_err());
+        assert!(tag_name("\0", "tags").is_err());
+        assert!(email("a\0@example.com").is_err());
+        assert!(bio("\0").is_err());
+        assert!(avatar_url("https://x\0").is_err());
+        assert_eq!(
+            title("\u{202e}\u{1f600}").ok().as_deref(),
+            Some("\u{202e}\u{1f600}")
+        );
     }
 
     #[test]
