@@ -29,6 +29,20 @@ pub enum Command {
     /// Load a sample (two users, a few hundred todos with tags, due dates and history) and
     /// print the demo user's login. Replaces an earlier sample.
     SeedDemo,
+    /// Load the benchmark's data set (`tests/bench/`) into an empty database: N users with
+    /// their todos, tags shared by all, and the admin `bench_admin`. The same data on every
+    /// run for the same sizes.
+    SeedBench {
+        /// Users to create (besides the admin).
+        #[arg(long, default_value_t = 2_000)]
+        users: u32,
+        /// Todos per user.
+        #[arg(long, default_value_t = 25)]
+        todos_per_user: u32,
+        /// Tags shared by all todos.
+        #[arg(long, default_value_t = 100)]
+        tags: u32,
+    },
     /// Print the GraphQL schema (SDL) to stdout; `schema.graphql` at the repository root is
     /// its output. Needs no database.
     ExportSchema {

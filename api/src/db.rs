@@ -41,7 +41,12 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
         opts.options([("statement_timeout", statement_timeout_ms.to_string())])
     });
     let mut db = Database::connect(options).await?;
-    db.set_metric_callback(|_| crate::statements::record());
+    db.set_metric_callback(|info| {
+        crate::statements::record();
+        // With its values inlined, the statement runs as it is in psql or pgbench: the
+        // benchmark takes the server's own SQL from here (RUST_LOG=api::sql=trace).
+        tracing::trace!(target: "api::sql", statement = %info.statement);
+    });
     Ok(db)
 }
 

@@ -33,7 +33,8 @@ const TAGS: [(&str, &str); 8] = [
     ("travel", "#db2777"),
 ];
 
-const VERBS: [&str; 10] = [
+/// Verbs of generated todo titles (the benchmark's data uses them too).
+pub(crate) const VERBS: [&str; 10] = [
     "Review",
     "Plan",
     "Call about",
@@ -45,7 +46,8 @@ const VERBS: [&str; 10] = [
     "Read",
     "Sort out",
 ];
-const THINGS: [&str; 12] = [
+/// Objects of generated todo titles.
+pub(crate) const THINGS: [&str; 12] = [
     "the quarterly report",
     "dentist appointment",
     "groceries",
@@ -61,10 +63,11 @@ const THINGS: [&str; 12] = [
 ];
 
 /// A tiny deterministic generator: the same demo data on every run.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
+    /// The next number in `0..below`.
+    pub(crate) fn next(&mut self, below: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)

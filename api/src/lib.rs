@@ -1,6 +1,7 @@
 //! The todo GraphQL server as a library: `main.rs` only parses the command line, so tests
 //! start exactly what the binary starts.
 
+pub mod bench_data;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -57,6 +58,19 @@ pub async fn seed_demo(config: &Config) -> Result<demo::DemoLogin> {
     let login = demo::seed(&db, &passwords, &config.auth).await?;
     db.close().await?;
     Ok(login)
+}
+
+/// `api seed-bench`: migrates the database if needed and loads the benchmark's data set.
+pub async fn seed_bench(
+    config: &Config,
+    size: bench_data::BenchSize,
+) -> Result<bench_data::BenchCounts> {
+    let db = db::connect(config).await?;
+    db::migrate(&db).await?;
+    let passwords = service::password::Passwords::new().await?;
+    let counts = bench_data::seed(&db, &passwords, size).await;
+    db.close().await?;
+    counts
 }
 
 /// `api admin grant|revoke <username>`: migrates the database unless told not to, then

@@ -53,6 +53,39 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::SeedBench {
+            users,
+            todos_per_user,
+            tags,
+        }) => {
+            api::telemetry::init(cli.config.telemetry.log_format);
+            let size = api::bench_data::BenchSize {
+                users,
+                todos_per_user,
+                tags,
+            };
+            match api::seed_bench(&cli.config, size).await {
+                Ok(counts) => {
+                    #[expect(clippy::print_stdout, reason = "the counts are the command's output")]
+                    {
+                        println!(
+                            "Benchmark data loaded: {} users, {} todos, {} tags, {} todo-tag links. Every user's password is {:?}; {:?} is the admin.",
+                            counts.users,
+                            counts.todos,
+                            counts.tags,
+                            counts.links,
+                            api::bench_data::BENCH_PASSWORD,
+                            api::bench_data::BENCH_ADMIN
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    tracing::error!(error = ?err, "seeding failed");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Admin { action }) => {
             api::telemetry::init(cli.config.telemetry.log_format);
             admin(&cli.config, &action).await

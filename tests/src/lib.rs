@@ -7,6 +7,7 @@
     reason = "test harness: a failure is a failed test"
 )]
 
+pub mod bench;
 pub mod fault_proxy;
 pub mod fixtures;
 pub mod schema_snapshot;

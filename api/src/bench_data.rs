@@ -1,0 +1,222 @@
+//! `api seed-bench`: the benchmark's data set, the same on every run for the same sizes.
+//! N users with 25 todos each (40 % completed, mixed priorities, a quarter with due dates,
+//! some overdue), 100 tags and 0–3 tags per todo, and one admin who sees everything.
+//!
+//! Rows go in with multi-row INSERTs in chunks inside one transaction: N = 20,000 is half a
+//! million todos, which row-at-a-time inserts would take many minutes to write.
+
+use chrono::Duration;
+use entity::{tag, todo, todo::Priority, todo_tag, user, user_preferences};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use crate::{
+    demo::{Lcg, THINGS, VERBS},
+    error::{Error, Result},
+    service::{now, password::Passwords},
+};
+
+/// Every benchmark user's password (the data is for load tests, never for real accounts).
+pub const BENCH_PASSWORD: &str = "bench-password";
+
+/// The benchmark's admin: with its token every todo is visible.
+pub const BENCH_ADMIN: &str = "bench_admin";
+
+/// Rows per multi-row INSERT: under both databases' bind-parameter limits for the widest
+/// table (todos, 11 columns: 22,000 parameters).
+const CHUNK: usize = 2_000;
+
+/// How big the data set is.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchSize {
+    /// Users (besides the admin).
+    pub users: u32,
+    /// Todos per user.
+    pub todos_per_user: u32,
+    /// Tags shared by all todos.
+    pub tags: u32,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BenchCounts {
+    /// Users, the admin included.
+    pub users: u64,
+    /// Todos.
+    pub todos: u64,
+    /// Tags.
+    pub tags: u64,
+    /// Todo–tag links.
+    pub links: u64,
+}
+
+/// The username of benchmark user `n` (1-based): `user00001`, `user00002`, ...
+pub fn username(n: u32) -> String {
+    format!("user{n:05}")
+}
+
+/// The name of benchmark tag `n` (1-based): `tag001`, ...
+pub fn tag_name(n: u32) -> String {
+    format!("tag{n:03}")
+}
+
+/// Loads the data set into an empty, migrated database.
+pub async fn seed(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    size: BenchSize,
+) -> Result<BenchCounts> {
+    if user::Entity::find().count(db).await? > 0 {
+        return Err(Error::BadUserInput {
+            field: None,
+            message: "seed-bench needs an empty database: this one already has users".to_owned(),
+        });
+    }
+    // One hash for everyone: argon2 is deliberately slow, and 20,000 of them would take
+    // longer than the rest of the seeding together.
+    let password_hash = passwords.hash(BENCH_PASSWORD.to_owned()).await?;
+    let now = now();
+    let mut rng = Lcg(2_000);
+    let txn = db.begin().await?;
+
+    let users: Vec<_> = (0..=size.users)
+        .map(|n| {
+            let (name, role) = match n {
+                0 => (BENCH_ADMIN.to_owned(), user::Role::Admin),
+                n => (username(n), user::Role::User),
+            };
+            user::ActiveModel {
+                email: Set(format!("{name}@bench.example")),
+                username: Set(name),
+                password_hash: Set(password_hash.clone()),
+                bio: Set(String::new()),
+                is_active: Set(true),
+                role: Set(role),
+                created_at: Set(now - Duration::days(120)),
+                updated_at: Set(now - Duration::days(120)),
+                ..Default::default()
+            }
+        })
+        .collect();
+    insert_chunked(&txn, users).await?;
+    let user_ids: Vec<i32> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let preferences = user_ids
+        .iter()
+        .map(|&user_id| user_preferences::ActiveModel {
+            user_id: Set(user_id),
+            theme: Set(user_preferences::Theme::System),
+            notifications: Set(Default::default()),
+            layout: Set(Default::default()),
+            ..Default::default()
+        });
+    insert_chunked(&txn, preferences.collect()).await?;
+
+    let tags = (1..=size.tags).map(|n| tag::ActiveModel {
+        name: Set(tag_name(n)),
+        color: Set(format!("#{:06x}", (n * 2_654_435) & 0xff_ffff)),
+        created_at: Set(now - Duration::days(120)),
+        ..Default::default()
+    });
+    insert_chunked(&txn, tags.collect()).await?;
+    let tag_ids: Vec<i32> = tag::Entity::find()
+        .select_only()
+        .column(tag::Column::Id)
+        .order_by_asc(tag::Column::Id)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+
+    // The admin (the first user) owns no todos.
+    let mut todos = Vec::new();
+    for &user_id in user_ids.iter().skip(1) {
+        for _ in 0..size.todos_per_user {
+            todos.push(bench_todo(&mut rng, user_id, now));
+        }
+    }
+    insert_chunked(&txn, todos).await?;
+    let todo_ids: Vec<i32> = todo::Entity::find()
+        .select_only()
+        .column(todo::Column::Id)
+        .order_by_asc(todo::Column::Id)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+
+    let mut links = Vec::new();
+    if !tag_ids.is_empty() {
+        for &todo_id in &todo_ids {
+            let first = rng.next(tag_ids.len() as u64) as usize;
+            let count = (rng.next(4) as usize).min(tag_ids.len());
+            for &tag_id in tag_ids.iter().cycle().skip(first).take(count) {
+                links.push(todo_tag::ActiveModel {
+                    todo_id: Set(todo_id),
+                    tag_id: Set(tag_id),
+                });
+            }
+        }
+    }
+    let link_count = links.len() as u64;
+    insert_chunked(&txn, links).await?;
+    txn.commit().await?;
+    Ok(BenchCounts {
+        users: user_ids.len() as u64,
+        todos: todo_ids.len() as u64,
+        tags: tag_ids.len() as u64,
+        links: link_count,
+    })
+}
+
+/// One generated todo of `user_id`: created within the last 90 days, 40 % completed, a
+/// quarter with a due date between 20 days ago and 40 days ahead (so some are overdue).
+fn bench_todo(
+    rng: &mut Lcg,
+    user_id: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> todo::ActiveModel {
+    let created = now - Duration::minutes(rng.next(90 * 24 * 60) as i64 + 60);
+    let completed = rng.next(10) < 4;
+    let due_date =
+        (rng.next(4) == 0).then(|| now + Duration::hours(rng.next(60 * 24) as i64 - 20 * 24));
+    let title = format!(
+        "{} {}",
+        VERBS[rng.next(VERBS.len() as u64) as usize],
+        THINGS[rng.next(THINGS.len() as u64) as usize]
+    );
+    todo::ActiveModel {
+        user_id: Set(user_id),
+        title: Set(title),
+        description: Set((rng.next(3) == 0).then(|| "Details to follow.".to_owned())),
+        priority: Set([Priority::Low, Priority::Medium, Priority::High][rng.next(3) as usize]),
+        completed: Set(completed),
+        due_date: Set(due_date),
+        completed_at: Set(completed.then(|| created + Duration::hours(5))),
+        created_at: Set(created),
+        updated_at: Set(created),
+        version: Set(1),
+        deleted_at: Set(None),
+        ..Default::default()
+    }
+}
+
+/// Inserts `rows` with one multi-row INSERT per [`CHUNK`] rows.
+async fn insert_chunked<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<()>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}

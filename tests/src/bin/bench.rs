@@ -1,0 +1,94 @@
+//! `bench`: the load benchmark against the database's own ceiling; `tests/bench/run` builds
+//! it in release mode and writes BENCHMARKS.md. Needs wrk and pgbench, and a PostgreSQL
+//! server where it may create (and then drops) a database per size.
+
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::Parser;
+use tests::bench::{self, report};
+
+/// The benchmark's settings.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bench",
+    about = "Load benchmark: the server against pgbench on its own SQL"
+)]
+struct Args {
+    /// A PostgreSQL server where databases may be created.
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    database_url: String,
+    /// Data set sizes in users (repeat for several).
+    #[arg(long = "users", default_values_t = [2_000, 20_000])]
+    users: Vec<u32>,
+    /// Todos per user.
+    #[arg(long, default_value_t = 25)]
+    todos_per_user: u32,
+    /// Tags.
+    #[arg(long, default_value_t = 100)]
+    tags: u32,
+    /// Seconds of load before each measured run.
+    #[arg(long, default_value_t = 3)]
+    warmup_secs: u64,
+    /// Seconds of each measured run.
+    #[arg(long, default_value_t = 10)]
+    duration_secs: u64,
+    /// Connections the load generator keeps open.
+    #[arg(long, default_value_t = 32)]
+    connections: u32,
+    /// The server binary; default: `api` next to this one.
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// The workload documents (`tests/bench`).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/bench"))]
+    documents: PathBuf,
+    /// Where the Markdown report goes (its table part replaces what was there).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md"))]
+    output: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let server = args.server.clone().unwrap_or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("api")))
+            .unwrap_or_else(|| PathBuf::from("api"))
+    });
+    let options = bench::Options {
+        admin_url: args.database_url,
+        sizes: args.users,
+        todos_per_user: args.todos_per_user,
+        tags: args.tags,
+        warmup: Duration::from_secs(args.warmup_secs),
+        duration: Duration::from_secs(args.duration_secs),
+        connections: args.connections,
+        server,
+        dir: args.documents,
+        server_env: Vec::new(),
+    };
+    let mut machine = report::Machine::now();
+    let reports = match bench::run(&options).await {
+        Ok(reports) => reports,
+        Err(err) => {
+            eprintln!("bench: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    machine.load_after = report::load_average();
+    let tables = report::markdown(&reports, &options, &machine);
+    match report::write_into(&args.output, &tables) {
+        Ok(()) => {
+            eprintln!("bench: wrote {}", args.output.display());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("bench: cannot write {}: {err}", args.output.display());
+            ExitCode::FAILURE
+        }
+    }
+}
