@@ -6,6 +6,7 @@ pub mod connection;
 pub mod context;
 pub mod cost;
 pub mod error_codes;
+pub mod executor;
 pub mod history;
 pub mod limits;
 pub mod loaders;
@@ -51,19 +52,24 @@ pub struct AppData {
 
 /// The schema with its app-wide data, held to `limits`. Request-scoped data (the viewer)
 /// is added per request by the HTTP handler, never here.
-pub fn build_schema(data: AppData, limits: limits::QueryLimits, introspection: bool) -> AppSchema {
-    let mut builder = builder().extension(limits);
+pub fn build_schema(
+    data: AppData,
+    limits: limits::QueryLimits,
+    introspection: bool,
+) -> executor::ApiSchema {
+    let mut builder = builder();
     if !introspection {
         builder = builder.disable_introspection();
     }
-    builder
+    let schema = builder
         .data(data.events)
         .data(data.db)
         .data(data.passwords)
         .data(data.auth)
         .data(data.page_limits)
         .data(data.rate_limits)
-        .finish()
+        .finish();
+    executor::ApiSchema::new(schema, limits)
 }
 
 /// The SDL of the schema, as `api export-schema` prints it. Needs no database.
@@ -80,5 +86,4 @@ fn builder()
         mutation::MutationRoot::default(),
         subscription::SubscriptionRoot,
     )
-    .extension(error_codes::ErrorCodes)
 }

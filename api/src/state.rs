@@ -10,7 +10,7 @@ use crate::{
     db,
     error::Result,
     events::{Events, HubLimits, listener},
-    graphql::{AppData, AppSchema, build_schema, limits::QueryLimits},
+    graphql::{AppData, build_schema, executor::ApiSchema, limits::QueryLimits},
     http::Documents,
     metrics::Metrics,
     rate_limit::RateLimiter,
@@ -23,7 +23,7 @@ pub struct AppState {
     /// The connection pool.
     pub db: DatabaseConnection,
     /// The GraphQL schema with its app-wide data.
-    pub schema: AppSchema,
+    pub schema: ApiSchema,
     /// How long loaders gather keys.
     pub dataloader_delay: std::time::Duration,
     /// Whether responses carry the `x-sql-statements` header.
@@ -73,6 +73,7 @@ impl AppState {
             config.limits.clone(),
             config.page_size_default,
             rate_limiter,
+            crate::graphql::executor::pricing_registry(),
         );
         let data = AppData {
             db: db.clone(),

@@ -2,47 +2,14 @@
 
 use std::sync::Arc;
 
-use async_graphql::{
-    Response, ServerError, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
-    futures_util::{StreamExt, stream::BoxStream},
-};
+use async_graphql::{Response, ServerError, Value};
 
 use crate::error::Error;
 
-/// The extension that maps errors to the contract's codes.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
-    }
-}
-
-struct ErrorCodesExtension;
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        response.errors.iter_mut().for_each(classify);
-        response
-    }
-
-    /// Every event of a subscription, like every response.
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        next.run(ctx, stream)
-            .map(|mut response| {
-                response.errors.iter_mut().for_each(classify);
-                response
-            })
-            .boxed()
-    }
+/// Sets the code of every error of `response` (see [`classify`]). Called once per response
+/// (and per subscription event) by [`ApiSchema`](super::executor::ApiSchema).
+pub fn code_errors(response: &mut Response) {
+    response.errors.iter_mut().for_each(classify);
 }
 
 /// The GraphQL error for one of our errors raised outside a resolver (before execution,

@@ -6,15 +6,10 @@
 //! One place for all of it, so that every way in (HTTP, batches, WebSocket) is held to the
 //! same limits: each operation of a batch is measured and charged on its own.
 
-use std::sync::{Arc, Mutex};
-
 use async_graphql::{
-    ErrorExtensionValues, Request, Response, ServerError, ServerResult, Value, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-        NextRequest,
-    },
-    parser::types::ExecutableDocument,
+    ErrorExtensionValues, Request, Response, ServerError, Value,
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    registry::Registry,
 };
 
 use super::cost::{self, Measure, Pricing};
@@ -24,69 +19,57 @@ use crate::{
     rate_limit::{ClientKey, RateLimiter},
 };
 
-/// The extension factory; holds the limits and the rate limiter shared by all requests.
-pub struct QueryLimits(Arc<Shared>);
+/// How deeply selection sets may nest at all, whatever the depth limit: async-graphql's own
+/// default (`limit_recursive_depth`), checked here first so that no walk over the document
+/// recurses further.
+const RECURSIVE_DEPTH: usize = 32;
 
-struct Shared {
+/// The limits, the rate limiter and the schema's types, shared by all requests.
+pub struct QueryLimits {
     limits: LimitsConfig,
     default_page: u64,
     rate_limiter: RateLimiter,
+    /// The schema's types, to tell connections from other fields.
+    registry: Registry,
+}
+
+/// What [`QueryLimits::admit`] decided about one request.
+#[derive(Debug, Default)]
+pub struct Admission {
+    /// What the operation costs; `None` when no operation could be chosen (async-graphql's
+    /// validation then says why) or the document did not parse.
+    pub cost: Option<u64>,
+    /// Why it must not run, if it must not.
+    pub refusal: Option<ServerError>,
 }
 
 impl QueryLimits {
-    /// Limits from `limits`; connections without `first`/`last` cost `default_page`.
-    pub fn new(limits: LimitsConfig, default_page: u64, rate_limiter: RateLimiter) -> Self {
-        Self(Arc::new(Shared {
+    /// Limits from `limits` for the schema described by `registry`; connections without
+    /// `first`/`last` cost `default_page`.
+    pub fn new(
+        limits: LimitsConfig,
+        default_page: u64,
+        rate_limiter: RateLimiter,
+        registry: Registry,
+    ) -> Self {
+        Self {
             limits,
             default_page,
             rate_limiter,
-        }))
-    }
-}
-
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension {
-            shared: self.0.clone(),
-            operation_name: Mutex::default(),
-            cost: Mutex::default(),
-        })
-    }
-}
-
-/// One request's view: the operation it names, and its cost once measured.
-struct LimitsExtension {
-    shared: Arc<Shared>,
-    operation_name: Mutex<Option<String>>,
-    cost: Mutex<Option<u64>>,
-}
-
-#[async_trait::async_trait]
-impl Extension for LimitsExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        if let Some(cost) = *lock(&self.cost) {
-            response.extensions.insert(
-                "cost".to_owned(),
-                Value::from_json(serde_json::json!({
-                    "requested": cost,
-                    "limit": self.shared.limits.max_cost,
-                }))
-                .unwrap_or_default(),
-            );
+            registry,
         }
-        response
     }
 
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let max = self.shared.limits.max_query_length;
+    /// Checks `request` (parsing it, if that has not been done) against every limit, then
+    /// charges its cost to the client's rate limit.
+    pub fn admit(&self, request: &mut Request) -> Admission {
+        let refused = |error| Admission {
+            cost: None,
+            refusal: Some(error),
+        };
+        let max = self.limits.max_query_length;
         if request.query.len() > max {
-            return Err(too_complex(
+            return refused(too_complex(
                 format!("the query is longer than {max} bytes"),
                 [
                     ("length", request.query.len() as u64),
@@ -94,46 +77,57 @@ impl Extension for LimitsExtension {
                 ],
             ));
         }
-        lock(&self.operation_name).clone_from(&request.operation_name);
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(nesting)?;
-        let operation_name = lock(&self.operation_name).clone();
+        let client = client_key(request);
+        let operation_name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        let document = match request.parsed_query() {
+            Ok(document) => document,
+            Err(error) => return refused(error),
+        };
+        if let Err(error) = check_recursive_depth(document) {
+            return refused(error);
+        }
         let pricing = Pricing {
-            registry: &ctx.schema_env.registry,
-            variables,
-            default_page: self.shared.default_page,
-            mutation_cost: self.shared.limits.mutation_cost,
+            registry: &self.registry,
+            variables: &variables,
+            default_page: self.default_page,
+            mutation_cost: self.limits.mutation_cost,
         };
         // No operation to choose: async-graphql's validation says why.
-        let Some(measure) = cost::measure(&document, operation_name.as_deref(), &pricing) else {
-            return Ok(document);
+        let Some(measure) = cost::measure(document, operation_name.as_deref(), &pricing) else {
+            return Admission::default();
         };
-        *lock(&self.cost) = Some(measure.cost);
-        self.check(&measure)?;
-        if let Some(key) = ctx.data_opt::<ClientKey>() {
+        let mut admission = Admission {
+            cost: Some(measure.cost),
+            refusal: self.check(&measure).err(),
+        };
+        if let (None, Some(key)) = (&admission.refusal, client) {
             // Even a free operation uses the server: it costs at least a point.
             let points = measure.cost.max(1);
-            if let Err(wait) = self.shared.rate_limiter.charge(key, points) {
+            if let Err(wait) = self.rate_limiter.charge(&key, points) {
                 crate::metrics::rate_limited("request");
-                return Err(rate_limited(wait.secs()));
+                admission.refusal = Some(rate_limited(wait.secs()));
             }
         }
-        Ok(document)
+        admission
     }
-}
 
-impl LimitsExtension {
-    fn check(&self, measure: &Measure) -> ServerResult<()> {
-        let limits = &self.shared.limits;
+    /// Tells the client what its operation cost, in `extensions.cost`.
+    pub fn report(&self, response: &mut Response, cost: Option<u64>) {
+        if let Some(cost) = cost {
+            response.extensions.insert(
+                "cost".to_owned(),
+                Value::from_json(serde_json::json!({
+                    "requested": cost,
+                    "limit": self.limits.max_cost,
+                }))
+                .unwrap_or_default(),
+            );
+        }
+    }
+
+    fn check(&self, measure: &Measure) -> Result<(), ServerError> {
+        let limits = &self.limits;
         if measure.introspection && !limits.introspection {
             // Without this, async-graphql answers `__schema: null` and no error at all.
             let error = Error::Forbidden(
@@ -179,13 +173,6 @@ impl LimitsExtension {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Poisoned only if a hook panicked; the value is a plain option either way.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// A TOO_COMPLEX error with the figures that explain it.
 fn too_complex<'a>(
     message: String,
@@ -214,12 +201,50 @@ fn rate_limited(retry_after: u64) -> ServerError {
     error
 }
 
-/// async-graphql's own nesting limit (selection sets nested deeper than the schema's
-/// recursive depth, checked while parsing) is a TOO_COMPLEX refusal too.
-fn nesting(mut error: ServerError) -> ServerError {
-    if error.message.contains("recursion") {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        extensions.set("code", "TOO_COMPLEX");
+/// The client that pays for `request`: the rate-limit key the HTTP layer attached.
+fn client_key(request: &Request) -> Option<ClientKey> {
+    request
+        .data
+        .get(&std::any::TypeId::of::<ClientKey>())
+        .and_then(|data| data.downcast_ref::<ClientKey>())
+        .cloned()
+}
+
+/// Selection sets nested deeper than [`RECURSIVE_DEPTH`] are refused (TOO_COMPLEX), as
+/// async-graphql would refuse them while parsing.
+fn check_recursive_depth(document: &ExecutableDocument) -> Result<(), ServerError> {
+    fn check(
+        document: &ExecutableDocument,
+        set: &SelectionSet,
+        depth: usize,
+    ) -> Result<(), ServerError> {
+        if depth > RECURSIVE_DEPTH {
+            return Err(too_complex(
+                format!(
+                    "The recursion depth of the query cannot be greater than `{RECURSIVE_DEPTH}`"
+                ),
+                [("limit", RECURSIVE_DEPTH as u64)],
+            ));
+        }
+        for selection in &set.items {
+            let inner = match &selection.node {
+                Selection::Field(field) => &field.node.selection_set.node,
+                Selection::FragmentSpread(spread) => {
+                    match document.fragments.get(&spread.node.fragment_name.node) {
+                        Some(fragment) => &fragment.node.selection_set.node,
+                        None => continue,
+                    }
+                }
+                Selection::InlineFragment(inline) => &inline.node.selection_set.node,
+            };
+            if !inner.items.is_empty() {
+                check(document, inner, depth + 1)?;
+            }
+        }
+        Ok(())
     }
-    error
+    document
+        .operations
+        .iter()
+        .try_for_each(|(_, operation)| check(document, &operation.node.selection_set.node, 0))
 }

@@ -15,7 +15,7 @@ use std::{
     sync::Arc,
 };
 
-use async_graphql::ServerError;
+use async_graphql::{Executor, ServerError};
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, FromRequest, Request, State},

@@ -35,7 +35,7 @@ pub fn result(response: async_graphql::Response, media: MediaType) -> Response {
     let Some(body) = body(response, executed) else {
         return internal(media);
     };
-    let mut reply = json_response(status, &body, media);
+    let mut reply = json_response(status, body, media);
     if let Some(cache_control) = cache_control {
         reply.headers_mut().insert(CACHE_CONTROL, cache_control);
     }
@@ -47,16 +47,20 @@ pub fn result(response: async_graphql::Response, media: MediaType) -> Response {
 /// [`result`] shapes it, so that one failing request does not hide the others' results.
 pub fn batch(responses: Vec<async_graphql::Response>, media: MediaType) -> Response {
     let mut headers = axum::http::HeaderMap::new();
-    let mut bodies = Vec::with_capacity(responses.len());
-    for response in responses {
+    let mut bodies = vec![b'['];
+    for (n, response) in responses.into_iter().enumerate() {
         headers.extend(response.http_headers.clone());
         let executed = executed(&response);
         let Some(body) = body(response, executed) else {
             return internal(media);
         };
-        bodies.push(body);
+        if n > 0 {
+            bodies.push(b',');
+        }
+        bodies.extend_from_slice(&body);
     }
-    let mut reply = json_response(StatusCode::OK, &Json::Array(bodies), media);
+    bodies.push(b']');
+    let mut reply = json_response(StatusCode::OK, bodies, media);
     reply.headers_mut().extend(headers);
     reply
 }
@@ -95,25 +99,28 @@ fn executed(response: &async_graphql::Response) -> bool {
 
 /// The JSON of a response; without `data` when it did not execute (the GraphQL spec's
 /// request errors), where async-graphql would write `"data": null`.
-fn body(response: async_graphql::Response, executed: bool) -> Option<Json> {
-    match serde_json::to_value(&response) {
-        Ok(Json::Object(mut fields)) => {
-            if !executed {
+///
+/// Serialized straight to bytes: a large result goes through no intermediate JSON tree.
+fn body(response: async_graphql::Response, executed: bool) -> Option<Vec<u8>> {
+    let bytes = if executed {
+        serde_json::to_vec(&response)
+    } else {
+        serde_json::to_value(&response).and_then(|value| match value {
+            Json::Object(mut fields) => {
                 fields.remove("data");
+                serde_json::to_vec(&fields)
             }
-            Some(Json::Object(fields))
-        }
-        Ok(_) => None,
-        Err(err) => {
-            tracing::error!(%err, "cannot serialize a GraphQL response");
-            None
-        }
-    }
+            other => serde_json::to_vec(&other),
+        })
+    };
+    bytes
+        .inspect_err(|err| tracing::error!(%err, "cannot serialize a GraphQL response"))
+        .ok()
 }
 
 fn errors(status: StatusCode, error: ServerError, media: MediaType) -> Response {
     match body(async_graphql::Response::from_errors(vec![error]), false) {
-        Some(body) => json_response(status, &body, media),
+        Some(body) => json_response(status, body, media),
         None => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }
 }
@@ -123,8 +130,8 @@ fn internal(media: MediaType) -> Response {
     errors(StatusCode::INTERNAL_SERVER_ERROR, error, media)
 }
 
-fn json_response(status: StatusCode, body: &Json, media: MediaType) -> Response {
-    let mut reply = (status, Body::from(body.to_string())).into_response();
+fn json_response(status: StatusCode, body: Vec<u8>, media: MediaType) -> Response {
+    let mut reply = (status, Body::from(body)).into_response();
     let headers = reply.headers_mut();
     headers.insert(CONTENT_TYPE, media.content_type());
     // The body's type depends on Accept: caches must key on it.
