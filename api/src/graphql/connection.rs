@@ -132,7 +132,8 @@ macro_rules! connection_type {
         }
 
         #[doc = concat!("A page of ", $what, ".")]
-        #[async_graphql::Object]
+        // Serial, like the node types (see User).
+        #[async_graphql::Object(serial)]
         impl $connection {
             /// The items with their cursors.
             async fn edges(&self) -> &[$edge] {

@@ -57,7 +57,7 @@ async fn user(ctx: &Context<'_>, id: Option<i32>) -> async_graphql::Result<Optio
 }
 
 /// One change in a todo's audit trail.
-#[Object]
+#[Object(serial)] // see User
 impl TodoHistoryEntry {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

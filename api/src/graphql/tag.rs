@@ -19,7 +19,7 @@ pub struct Tag(pub tag::Model);
 connection_type!(TagConnection, TagEdge, Tag, "tags");
 
 /// A label for todos, shared by all users.
-#[Object]
+#[Object(serial)] // see User
 impl Tag {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

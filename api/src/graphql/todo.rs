@@ -159,7 +159,7 @@ impl TodoConnection {
 pub struct Todo(pub todo::Model);
 
 /// Something to do, owned by one user.
-#[Object]
+#[Object(serial)] // see User
 impl Todo {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

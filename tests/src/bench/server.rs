@@ -47,7 +47,8 @@ impl BenchServer {
             .env("RATE_LIMIT_ANONYMOUS_POINTS", "0")
             .env("EXPOSE_SQL_STATEMENT_COUNT", "true")
             .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "warn")
+            // The server's own default: one line per request, as in production.
+            .env("RUST_LOG", "info,sqlx=warn,sea_orm=warn")
             .env("NO_MIGRATE", "true");
         for (name, value) in env {
             command.env(name, value);
