@@ -6,8 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Args, Parser, Subcommand};
 
 /// The embedded SQLite file used when DATABASE_URL is not set, so that a fresh checkout runs
-/// with no database server. `mode=rwc` creates the file.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db?mode=rwc";
+/// with no database server (shared with the migration CLI).
+pub use migration::DEFAULT_DATABASE_URL;
 
 /// The `api` command line.
 #[derive(Debug, Parser)]
@@ -348,6 +348,12 @@ pub struct LimitsConfig {
     /// Deepest nesting of fragment spreads (a fragment that spreads a fragment that ...).
     #[arg(long, env = "MAX_FRAGMENT_DEPTH", default_value_t = 8, global = true)]
     pub max_fragment_depth: usize,
+
+    /// Most fields an operation selects once its fragments are expanded (a fragment counts
+    /// each time it is spread): a few bytes of fragments spread into each other many times
+    /// would otherwise make the executor walk billions of fields that cost nothing.
+    #[arg(long, env = "MAX_FIELDS", default_value_t = 2_000, global = true)]
+    pub max_fields: usize,
 
     /// Largest cost of an operation: the number of nodes it may return, each connection
     /// counting its page size times its parents' page sizes.

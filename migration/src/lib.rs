@@ -3,6 +3,11 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// The database of a fresh checkout: the embedded SQLite file `todo.db` in the working
+/// directory (`mode=rwc` creates it). Defined here, where both the server and this crate's
+/// CLI can use it, so that both open the same database out of the box.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db?mode=rwc";
+
 mod m20261125_000001_create_tables;
 mod m20261125_000002_index_live_todos;
 mod m20261125_000003_unique_tag_names_ignoring_case;

@@ -8,12 +8,10 @@ use sea_orm_migration::{
     sea_orm::{ConnectOptions, Database},
 };
 
-/// Same default as the server's `--database-url`.
-const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db?mode=rwc";
-
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| migration::DEFAULT_DATABASE_URL.to_owned());
     cli::run_cli_with_custom_connection(migration::Migrator, async move || {
         Database::connect(ConnectOptions::new(url)).await
     })

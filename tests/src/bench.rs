@@ -157,11 +157,6 @@ async fn run_size(
     let mut workloads = Vec::new();
     for workload in Workload::ALL {
         let requests = workload::requests(workload, documents, &actors);
-        let mut statements = (u32::MAX, 0);
-        for request in requests.iter().take(100) {
-            let count = send(&client, &server.url("/graphql"), request).await?;
-            statements = (statements.0.min(count), statements.1.max(count));
-        }
         let script = options.dir.join("load.lua");
         std::fs::write(&script, wrk::script(&requests))
             .map_err(|err| format!("cannot write {script:?}: {err}"))?;
@@ -170,6 +165,13 @@ async fn run_size(
         let (warmup, duration) = (options.warmup, options.duration);
         let (s, u) = (script.clone(), url.clone());
         blocking(move || wrk::run(&s, &u, connections, warmup)).await?;
+        // After the warm-up, so that the counts are those of the measured run: a token's
+        // first use in a minute also records when its session was last used.
+        let mut statements = (u32::MAX, 0);
+        for request in requests.iter().take(100) {
+            let count = send(&client, &url, request).await?;
+            statements = (statements.0.min(count), statements.1.max(count));
+        }
         let sampler = server.sample_rss();
         let (s, u) = (script.clone(), url.clone());
         let load = blocking(move || wrk::run(&s, &u, connections, duration)).await?;

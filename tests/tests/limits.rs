@@ -109,6 +109,21 @@ async fn depth_aliases_directives_and_fragments_are_limited(backend: Backend) {
                   a4: __typename a5: __typename a6: __typename a7: __typename a8: __typename \
                   a9: __typename }";
     assert_eq!(refused(&post(&app, spread).await)["aliases"], 40);
+
+    // Fragments spreading the next one 30 times, 8 deep, ending in `__typename`: under 2 kB
+    // of text and within every other limit, but 30^7 fields for the executor to walk.
+    let mut fan_out = "{ ...F0 }".to_owned();
+    for i in 0..8 {
+        let body = if i < 7 {
+            format!("...F{} ", i + 1).repeat(30)
+        } else {
+            "__typename".to_owned()
+        };
+        fan_out.push_str(&format!(" fragment F{i} on Query {{ {body} }}"));
+    }
+    let extensions = refused(&post(&app, &fan_out).await).clone();
+    assert_eq!(extensions["limit"], 2000, "{extensions}");
+    assert_eq!(extensions["fields"], 30_u64.pow(7), "{extensions}");
 }
 both_backends!(depth_aliases_directives_and_fragments_are_limited);
 

@@ -186,3 +186,29 @@ async fn nodes_over_mixed_types_is_constant(backend: Backend) {
     assert!(counts[0] <= 4, "statements: {counts:?}");
 }
 tests::both_backends!(nodes_over_mixed_types_is_constant);
+
+async fn users_preferences_user_is_constant(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let token = admin_token(&app).await;
+    let query =
+        "{ users(first: 50) { nodes { username preferences { theme user { username } } } } }";
+    let mut counts = Vec::new();
+    for (from, to) in [(0, 1), (1, 10), (10, 30)] {
+        add_users(&app, from, to, &[]).await;
+        let (body, statements) = app.gql_counted(Some(&token), query, json!({})).await;
+        assert_eq!(body.get("errors"), None, "{body}");
+        let users = nodes(&body, &["users"]);
+        assert_eq!(users.len(), to + 1);
+        for user in &users {
+            assert_eq!(user["preferences"]["user"]["username"], user["username"]);
+        }
+        counts.push(statements);
+    }
+    assert!(
+        counts.iter().all(|&c| c == counts[0]),
+        "statements for 2, 11, 31 users' preferences and their user: {counts:?}"
+    );
+}
+tests::both_backends!(users_preferences_user_is_constant);

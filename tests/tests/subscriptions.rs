@@ -403,6 +403,53 @@ async fn the_legacy_graphql_ws_protocol_works_too(backend: Backend) {
 }
 tests::both_backends!(the_legacy_graphql_ws_protocol_works_too);
 
+async fn operations_over_the_socket_are_measured_and_charged(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.rate_limits.points = 30;
+        config.rate_limits.window_secs = 600;
+    })
+    .await
+    else {
+        return;
+    };
+    let (token, _) = app.sign_up("ann").await;
+    let mut client = Client::connect(&app.url("/graphql")).await;
+    client
+        .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
+        .await;
+    assert_eq!(
+        client.next(ARRIVES).await.expect("ack")["type"],
+        "connection_ack"
+    );
+    // Costs 20 of the session's 30 points, like the same query over HTTP.
+    let query = "{ viewer { todos(first: 20) { nodes { id } } } }";
+    client
+        .send(json!({ "type": "subscribe", "id": "a", "payload": { "query": query } }))
+        .await;
+    let first = client.next(ARRIVES).await.expect("a result");
+    assert_eq!(first["type"], "next", "{first}");
+    assert_eq!(first["payload"].get("errors"), None, "{first}");
+    assert_eq!(
+        first["payload"]["extensions"]["cost"],
+        json!({ "requested": 20, "limit": 10_000 }),
+        "{first}"
+    );
+    assert_eq!(
+        client.next(ARRIVES).await.expect("complete")["type"],
+        "complete"
+    );
+
+    client
+        .send(json!({ "type": "subscribe", "id": "b", "payload": { "query": query } }))
+        .await;
+    let second = client.next(ARRIVES).await.expect("an answer");
+    assert!(
+        second.to_string().contains("RATE_LIMITED"),
+        "the second query is over the budget: {second}"
+    );
+}
+tests::both_backends!(operations_over_the_socket_are_measured_and_charged);
+
 /// The second server process; killed when dropped.
 struct Instance(Child);
 

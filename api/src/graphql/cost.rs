@@ -38,6 +38,8 @@ pub struct Measure {
     pub directives: usize,
     /// Deepest nesting of fragment spreads.
     pub fragment_depth: usize,
+    /// Fields selected, fragments counted where they are spread.
+    pub fields: usize,
     /// Nodes the operation may return (see the module docs).
     pub cost: u64,
     /// Whether it asks for the schema (`__schema` or `__type`).
@@ -201,6 +203,7 @@ impl<'a> Walker<'a> {
         } else if !introspection {
             measure.depth = measure.depth.max(1);
         }
+        measure.fields = measure.fields.saturating_add(1);
         if field.alias.is_some() {
             measure.aliases = measure.aliases.saturating_add(1);
         }
@@ -263,6 +266,7 @@ impl Measure {
             aliases: self.aliases.saturating_add(other.aliases),
             directives: self.directives.saturating_add(other.directives),
             fragment_depth: self.fragment_depth.max(other.fragment_depth),
+            fields: self.fields.saturating_add(other.fields),
             cost: self.cost.saturating_add(other.cost),
             introspection: self.introspection || other.introspection,
         }

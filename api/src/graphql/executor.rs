@@ -39,7 +39,7 @@ impl ApiSchema {
 
 impl Executor for ApiSchema {
     async fn execute(&self, mut request: Request) -> Response {
-        let admission = self.limits.admit(&mut request);
+        let admission = self.limits.admit(&mut request, None);
         let mut response = match admission.refusal {
             Some(refusal) => Response::from_errors(vec![refusal]),
             None => self.schema.execute(request).await,
@@ -54,7 +54,9 @@ impl Executor for ApiSchema {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let events = match self.limits.admit(&mut request).refusal {
+        let admission = self.limits.admit(&mut request, session_data.as_deref());
+        let cost = admission.cost;
+        let responses = match admission.refusal {
             Some(refusal) => async_graphql::futures_util::stream::once(async move {
                 Response::from_errors(vec![refusal])
             })
@@ -63,8 +65,10 @@ impl Executor for ApiSchema {
                 .schema
                 .execute_stream_with_session_data(request, session_data.unwrap_or_default()),
         };
-        events
-            .map(|mut response| {
+        let limits = self.limits.clone();
+        responses
+            .map(move |mut response| {
+                limits.report(&mut response, cost);
                 code_errors(&mut response);
                 response
             })

@@ -6,8 +6,10 @@
 //! One place for all of it, so that every way in (HTTP, batches, WebSocket) is held to the
 //! same limits: each operation of a batch is measured and charged on its own.
 
+use std::collections::HashMap;
+
 use async_graphql::{
-    ErrorExtensionValues, Request, Response, ServerError, Value,
+    Data, ErrorExtensionValues, Name, Request, Response, ServerError, Value,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
     registry::Registry,
 };
@@ -62,7 +64,7 @@ impl QueryLimits {
 
     /// Checks `request` (parsing it, if that has not been done) against every limit, then
     /// charges its cost to the client's rate limit.
-    pub fn admit(&self, request: &mut Request) -> Admission {
+    pub fn admit(&self, request: &mut Request, session: Option<&Data>) -> Admission {
         let refused = |error| Admission {
             cost: None,
             refusal: Some(error),
@@ -77,7 +79,7 @@ impl QueryLimits {
                 ],
             ));
         }
-        let client = client_key(request);
+        let client = client_key(&request.data).or_else(|| session.and_then(client_key));
         let operation_name = request.operation_name.clone();
         let variables = request.variables.clone();
         let document = match request.parsed_query() {
@@ -147,6 +149,7 @@ impl QueryLimits {
         let refusal = over("depth", measure.depth, limits.max_depth)
             .or_else(|| over("aliases", measure.aliases, limits.max_aliases))
             .or_else(|| over("directives", measure.directives, limits.max_directives))
+            .or_else(|| over("fields", measure.fields, limits.max_fields))
             .or_else(|| {
                 over(
                     "fragmentDepth",
@@ -201,24 +204,24 @@ fn rate_limited(retry_after: u64) -> ServerError {
     error
 }
 
-/// The client that pays for `request`: the rate-limit key the HTTP layer attached.
-fn client_key(request: &Request) -> Option<ClientKey> {
-    request
-        .data
-        .get(&std::any::TypeId::of::<ClientKey>())
+/// The client that pays: the rate-limit key the HTTP layer attached to the request, or the
+/// WebSocket layer to the connection.
+fn client_key(data: &Data) -> Option<ClientKey> {
+    data.get(&std::any::TypeId::of::<ClientKey>())
         .and_then(|data| data.downcast_ref::<ClientKey>())
         .cloned()
 }
 
 /// Selection sets nested deeper than [`RECURSIVE_DEPTH`] are refused (TOO_COMPLEX), as
-/// async-graphql would refuse them while parsing.
+/// async-graphql would refuse them. Each fragment is measured once: following every spread
+/// anew would let a small document of fragments spreading each other many times cost
+/// billions of steps.
 fn check_recursive_depth(document: &ExecutableDocument) -> Result<(), ServerError> {
-    fn check(
-        document: &ExecutableDocument,
-        set: &SelectionSet,
-        depth: usize,
-    ) -> Result<(), ServerError> {
-        if depth > RECURSIVE_DEPTH {
+    let mut fragments = HashMap::new();
+    let mut visiting = Vec::new();
+    for (_, operation) in document.operations.iter() {
+        let set = &operation.node.selection_set.node;
+        if nesting(document, set, 0, &mut fragments, &mut visiting).is_err() {
             return Err(too_complex(
                 format!(
                     "The recursion depth of the query cannot be greater than `{RECURSIVE_DEPTH}`"
@@ -226,25 +229,78 @@ fn check_recursive_depth(document: &ExecutableDocument) -> Result<(), ServerErro
                 [("limit", RECURSIVE_DEPTH as u64)],
             ));
         }
-        for selection in &set.items {
-            let inner = match &selection.node {
-                Selection::Field(field) => &field.node.selection_set.node,
-                Selection::FragmentSpread(spread) => {
-                    match document.fragments.get(&spread.node.fragment_name.node) {
-                        Some(fragment) => &fragment.node.selection_set.node,
-                        None => continue,
-                    }
-                }
-                Selection::InlineFragment(inline) => &inline.node.selection_set.node,
-            };
-            if !inner.items.is_empty() {
-                check(document, inner, depth + 1)?;
-            }
-        }
-        Ok(())
     }
-    document
-        .operations
-        .iter()
-        .try_for_each(|(_, operation)| check(document, &operation.node.selection_set.node, 0))
+    Ok(())
+}
+
+/// Nested deeper than [`RECURSIVE_DEPTH`] (or through a fragment cycle, which validation
+/// refuses anyway).
+struct TooDeep;
+
+/// How many levels of selection sets `set`, itself at depth `at`, holds below it.
+/// `fragments` remembers each fragment's nesting once measured; `visiting` the fragments
+/// being measured.
+fn nesting<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    at: usize,
+    fragments: &mut HashMap<&'a Name, usize>,
+    visiting: &mut Vec<&'a Name>,
+) -> Result<usize, TooDeep> {
+    if at > RECURSIVE_DEPTH {
+        return Err(TooDeep);
+    }
+    let mut deepest = 0;
+    for selection in &set.items {
+        let inner = match &selection.node {
+            Selection::Field(field) if field.node.selection_set.node.items.is_empty() => 0,
+            Selection::Field(field) => {
+                1 + nesting(
+                    document,
+                    &field.node.selection_set.node,
+                    at + 1,
+                    fragments,
+                    visiting,
+                )?
+            }
+            Selection::InlineFragment(inline) => {
+                1 + nesting(
+                    document,
+                    &inline.node.selection_set.node,
+                    at + 1,
+                    fragments,
+                    visiting,
+                )?
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                let below = match fragments.get(name) {
+                    Some(&below) => below,
+                    None if visiting.contains(&name) => return Err(TooDeep),
+                    None => {
+                        let Some(fragment) = document.fragments.get(name) else {
+                            continue;
+                        };
+                        visiting.push(name);
+                        let below = nesting(
+                            document,
+                            &fragment.node.selection_set.node,
+                            at + 1,
+                            fragments,
+                            visiting,
+                        )?;
+                        visiting.pop();
+                        fragments.insert(name, below);
+                        below
+                    }
+                };
+                1 + below
+            }
+        };
+        if at + inner > RECURSIVE_DEPTH {
+            return Err(TooDeep);
+        }
+        deepest = deepest.max(inner);
+    }
+    Ok(deepest)
 }

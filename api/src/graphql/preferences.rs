@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use entity::user_preferences as prefs;
 
-use super::{context::ContextExt, user::User};
+use super::{context::ContextExt, loaders::Loaders, user::User};
 use crate::{error::Error, service};
 
 /// Colour scheme of the user's clients.
@@ -59,7 +59,11 @@ impl UserPreferences {
     /// The user these preferences belong to, so that normalized client caches (Relay,
     /// Apollo) can update User.preferences after updatePreferences.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        let user = service::user::find(ctx.db()?, self.0.user_id)
+        // Through the loader: a list of users' preferences must not look each one up.
+        let user = ctx
+            .app_data::<Loaders>()?
+            .user_by_id
+            .load_one(self.0.user_id)
             .await?
             .ok_or(Error::NotFound("user"))?;
         Ok(user.into())

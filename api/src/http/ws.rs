@@ -32,6 +32,7 @@ use crate::{
         loaders::{Loaders, quiescence::RequestActivity},
         subscription::ConnectionSubscriptions,
     },
+    rate_limit::ClientKey,
     service,
     state::AppState,
     statements::StatementCounter,
@@ -220,6 +221,8 @@ async fn connection_data(
     data.insert(ConnectionSubscriptions::new(
         state.subscriptions.max_subscriptions_per_connection,
     ));
+    // Operations over the socket are charged to the session, as over HTTP.
+    data.insert(ClientKey::Session(viewer.session_id));
     data.insert(viewer);
     Ok(data)
 }

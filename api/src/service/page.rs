@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, FromQueryResult, QueryFilter,
-    QuerySelect, QueryTrait, Select, Statement,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement,
     sea_query::{Alias, Asterisk, Expr, Order, Query, SimpleExpr},
 };
 use serde::{Deserialize, Serialize};
@@ -322,9 +322,15 @@ impl QuerySort {
     }
 }
 
-/// The statement behind [`pages_by_parent`]: `ROW_NUMBER() OVER (PARTITION BY <parent>
-/// ORDER BY <sort>)` numbers each parent's rows and the outer query keeps `window.fetch()`
-/// of each. `select` carries the filters; `parent_sql` names the partition column.
+/// The statement behind [`pages_by_parent`]: every parent's page in one statement.
+/// `select` carries the filters; `parent_sql` names the parent column.
+///
+/// On PostgreSQL each parent's page is a `LATERAL` subquery with its own ORDER BY and
+/// LIMIT, which an index on (parent, sort key) or on the sort key alone serves by reading
+/// little more than the page, however many rows the parent has. Elsewhere `ROW_NUMBER()
+/// OVER (PARTITION BY <parent> ORDER BY <sort>)` numbers each parent's rows and the outer
+/// query keeps `window.fetch()` of each, which reads all of each parent's rows. Either
+/// way the rows come back with `parent_id` and `row_number`, ordered by both.
 pub fn pages_statement<E: EntityTrait>(
     backend: DbBackend,
     select: Select<E>,
@@ -334,12 +340,16 @@ pub fn pages_statement<E: EntityTrait>(
     window: &Window,
 ) -> Statement {
     let sort = sort.for_window(window);
-    let mut inner = select.filter(Expr::cust(parent_sql).is_in(parent_ids.iter().copied()));
+    let mut inner = select;
     if let Some(cursor) = &window.cursor {
         inner = inner.filter(sort.after(cursor));
     }
+    let inner = inner.expr_as(Expr::cust(parent_sql), "parent_id");
+    if backend == DbBackend::Postgres {
+        return lateral_pages(inner, parent_sql, parent_ids, &sort, window);
+    }
     let inner = inner
-        .expr_as(Expr::cust(parent_sql), "parent_id")
+        .filter(Expr::cust(parent_sql).is_in(parent_ids.iter().copied()))
         .expr_as(
             Expr::cust(format!(
                 "ROW_NUMBER() OVER (PARTITION BY {parent_sql} ORDER BY {})",
@@ -356,6 +366,43 @@ pub fn pages_statement<E: EntityTrait>(
         .order_by("row_number", Order::Asc)
         .to_owned();
     backend.build(&outer)
+}
+
+/// PostgreSQL's form of [`pages_statement`]: `unnest` of the parent ids (integers of our
+/// own, written into the SQL), each joined to its page.
+fn lateral_pages<E: EntityTrait>(
+    inner: Select<E>,
+    parent_sql: &'static str,
+    parent_ids: &[i32],
+    sort: &QuerySort,
+    window: &Window,
+) -> Statement {
+    let mut inner = inner
+        .filter(Expr::cust(format!(
+            r#"{parent_sql} = "parents"."parent_id""#
+        )))
+        .expr_as(
+            Expr::cust(format!("ROW_NUMBER() OVER (ORDER BY {})", sort.order_sql())),
+            "row_number",
+        );
+    for (expr, order) in sort.order_by() {
+        inner = inner.order_by(expr, order);
+    }
+    let inner = DbBackend::Postgres.build(&inner.limit(window.fetch()).into_query());
+    let ids = parent_ids
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        r#"SELECT "paged".* FROM unnest(ARRAY[{ids}]::integer[]) AS "parents"("parent_id") CROSS JOIN LATERAL ({}) AS "paged" ORDER BY "paged"."parent_id" ASC, "paged"."row_number" ASC"#,
+        inner.sql
+    );
+    Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        inner.values.map(|values| values.0).unwrap_or_default(),
+    )
 }
 
 /// One page per parent, in one statement (see [`pages_statement`]).

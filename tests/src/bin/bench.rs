@@ -14,12 +14,9 @@ use tests::bench::{self, report};
     about = "Load benchmark: the server against pgbench on its own SQL"
 )]
 struct Args {
-    /// A PostgreSQL server where databases may be created.
-    #[arg(
-        long,
-        env = "BENCH_DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
+    /// A PostgreSQL server where databases may be created, e.g.
+    /// `postgres://postgres@127.0.0.1:5432/postgres` (what tests/bench/run passes).
+    #[arg(long, env = "BENCH_DATABASE_URL")]
     database_url: String,
     /// Data set sizes in users (repeat for several).
     #[arg(long = "users", default_values_t = [2_000, 20_000])]
