@@ -5,15 +5,15 @@
 //! Rows go in with multi-row INSERTs in chunks inside one transaction: N = 20,000 is half a
 //! million todos, which row-at-a-time inserts would take many minutes to write.
 
-use chrono::Duration;
-use entity::{tag, todo, todo::Priority, todo_tag, user, user_preferences};
+use chrono::{DateTime, Duration, Utc};
+use entity::{tag, todo, todo_tag, user, user_preferences};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::{
-    demo::{Lcg, THINGS, VERBS},
+    demo::{Lcg, generated_todo},
     error::{Error, Result},
     service::{now, password::Passwords},
 };
@@ -101,13 +101,7 @@ pub async fn seed(
         })
         .collect();
     insert_chunked(&txn, users).await?;
-    let user_ids: Vec<i32> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .order_by_asc(user::Column::Id)
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let user_ids = ids::<user::Entity>(&txn, user::Column::Id).await?;
     let preferences = user_ids
         .iter()
         .map(|&user_id| user_preferences::ActiveModel {
@@ -126,13 +120,7 @@ pub async fn seed(
         ..Default::default()
     });
     insert_chunked(&txn, tags.collect()).await?;
-    let tag_ids: Vec<i32> = tag::Entity::find()
-        .select_only()
-        .column(tag::Column::Id)
-        .order_by_asc(tag::Column::Id)
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let tag_ids = ids::<tag::Entity>(&txn, tag::Column::Id).await?;
 
     // The admin (the first user) owns no todos.
     let mut todos = Vec::new();
@@ -142,13 +130,7 @@ pub async fn seed(
         }
     }
     insert_chunked(&txn, todos).await?;
-    let todo_ids: Vec<i32> = todo::Entity::find()
-        .select_only()
-        .column(todo::Column::Id)
-        .order_by_asc(todo::Column::Id)
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let todo_ids = ids::<todo::Entity>(&txn, todo::Column::Id).await?;
 
     let mut links = Vec::new();
     if !tag_ids.is_empty() {
@@ -179,34 +161,23 @@ pub async fn seed(
 
 /// One generated todo of `user_id`: created within the last 90 days, 40 % completed, a
 /// quarter with a due date between 20 days ago and 40 days ahead (so some are overdue).
-fn bench_todo(
-    rng: &mut Lcg,
-    user_id: i32,
-    now: chrono::DateTime<chrono::Utc>,
-) -> todo::ActiveModel {
+fn bench_todo(rng: &mut Lcg, user_id: i32, now: DateTime<Utc>) -> todo::ActiveModel {
     let created = now - Duration::minutes(rng.next(90 * 24 * 60) as i64 + 60);
     let completed = rng.next(10) < 4;
     let due_date =
         (rng.next(4) == 0).then(|| now + Duration::hours(rng.next(60 * 24) as i64 - 20 * 24));
-    let title = format!(
-        "{} {}",
-        VERBS[rng.next(VERBS.len() as u64) as usize],
-        THINGS[rng.next(THINGS.len() as u64) as usize]
-    );
-    todo::ActiveModel {
-        user_id: Set(user_id),
-        title: Set(title),
-        description: Set((rng.next(3) == 0).then(|| "Details to follow.".to_owned())),
-        priority: Set([Priority::Low, Priority::Medium, Priority::High][rng.next(3) as usize]),
-        completed: Set(completed),
-        due_date: Set(due_date),
-        completed_at: Set(completed.then(|| created + Duration::hours(5))),
-        created_at: Set(created),
-        updated_at: Set(created),
-        version: Set(1),
-        deleted_at: Set(None),
-        ..Default::default()
-    }
+    generated_todo(rng, user_id, created, completed, due_date)
+}
+
+/// The ids of every row of `E` (a table the seeding just filled), in insertion order.
+async fn ids<E: EntityTrait>(txn: &DatabaseTransaction, id: E::Column) -> Result<Vec<i32>> {
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .order_by_asc(id)
+        .into_tuple()
+        .all(txn)
+        .await?)
 }
 
 /// Inserts `rows` with one multi-row INSERT per [`CHUNK`] rows.

@@ -34,7 +34,7 @@ const TAGS: [(&str, &str); 8] = [
 ];
 
 /// Verbs of generated todo titles (the benchmark's data uses them too).
-pub(crate) const VERBS: [&str; 10] = [
+const VERBS: [&str; 10] = [
     "Review",
     "Plan",
     "Call about",
@@ -47,7 +47,7 @@ pub(crate) const VERBS: [&str; 10] = [
     "Sort out",
 ];
 /// Objects of generated todo titles.
-pub(crate) const THINGS: [&str; 12] = [
+const THINGS: [&str; 12] = [
     "the quarterly report",
     "dentist appointment",
     "groceries",
@@ -73,6 +73,37 @@ impl Lcg {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % below
+    }
+}
+
+/// A todo of `user_id` created at `created`, with a title, a description (or none) and a
+/// priority drawn from `rng`; completed five hours after creation when `completed`. Shared
+/// by the demo and the benchmark's data.
+pub(crate) fn generated_todo(
+    rng: &mut Lcg,
+    user_id: i32,
+    created: chrono::DateTime<chrono::Utc>,
+    completed: bool,
+    due_date: Option<chrono::DateTime<chrono::Utc>>,
+) -> todo::ActiveModel {
+    let title = format!(
+        "{} {}",
+        VERBS[rng.next(VERBS.len() as u64) as usize],
+        THINGS[rng.next(THINGS.len() as u64) as usize]
+    );
+    todo::ActiveModel {
+        user_id: Set(user_id),
+        title: Set(title),
+        description: Set((rng.next(3) == 0).then(|| "Details to follow.".to_owned())),
+        priority: Set([Priority::Low, Priority::Medium, Priority::High][rng.next(3) as usize]),
+        completed: Set(completed),
+        due_date: Set(due_date),
+        completed_at: Set(completed.then(|| created + Duration::hours(5))),
+        created_at: Set(created),
+        updated_at: Set(created),
+        version: Set(1),
+        deleted_at: Set(None),
+        ..Default::default()
     }
 }
 
@@ -146,25 +177,9 @@ pub async fn seed(
         let completed = rng.next(10) < 4;
         let due_date =
             (rng.next(4) == 0).then(|| created + Duration::days(rng.next(60) as i64 - 10));
-        let title = format!(
-            "{} {}",
-            VERBS[rng.next(VERBS.len() as u64) as usize],
-            THINGS[rng.next(THINGS.len() as u64) as usize]
-        );
-        new_todos.push(todo::ActiveModel {
-            user_id: Set(owner.id),
-            title: Set(title),
-            description: Set((rng.next(3) == 0).then(|| "Details to follow.".to_owned())),
-            priority: Set([Priority::Low, Priority::Medium, Priority::High][rng.next(3) as usize]),
-            completed: Set(completed),
-            due_date: Set(due_date),
-            completed_at: Set(completed.then(|| created + Duration::hours(5))),
-            created_at: Set(created),
-            updated_at: Set(created),
-            version: Set(1),
-            deleted_at: Set((rng.next(25) == 0).then(|| created + Duration::days(1))),
-            ..Default::default()
-        });
+        let mut new_todo = generated_todo(&mut rng, owner.id, created, completed, due_date);
+        new_todo.deleted_at = Set((rng.next(25) == 0).then(|| created + Duration::days(1)));
+        new_todos.push(new_todo);
     }
     todo::Entity::insert_many(new_todos).exec(&txn).await?;
     let todos = todo::Entity::find()
