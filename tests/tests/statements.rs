@@ -212,3 +212,45 @@ async fn users_preferences_user_is_constant(backend: Backend) {
     );
 }
 tests::both_backends!(users_preferences_user_is_constant);
+
+async fn many_tags_todos_owner_is_constant(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let token = admin_token(&app).await;
+    let query = "{ tags(first: 50) { nodes { name
+        todos(first: 5) { nodes { title owner { username } } totalCount } } } }";
+    let mut counts = Vec::new();
+    // 2, 10 and 25 tags, each on one todo of an owner of its own.
+    for (from, to) in [(0, 2), (2, 10), (10, 25)] {
+        for n in from..to {
+            let tag = fixtures::tag(app.db(), &format!("tag{n:02}")).await;
+            let owner = fixtures::user(app.db(), &format!("owner{n:02}")).await;
+            let todo = fixtures::todo(
+                app.db(),
+                &owner,
+                NewTodo::new(&format!("todo {n}"), n as i64),
+            )
+            .await;
+            fixtures::tag_todo(app.db(), &todo, &tag).await;
+        }
+        let (body, statements) = app.gql_counted(Some(&token), query, json!({})).await;
+        assert_eq!(body.get("errors"), None, "{body}");
+        let tags = nodes(&body, &["tags"]);
+        assert_eq!(tags.len(), to);
+        for (n, tag) in tags.iter().enumerate() {
+            assert_eq!(tag["todos"]["totalCount"], 1, "{tag}");
+            assert_eq!(
+                tag["todos"]["nodes"][0]["owner"]["username"],
+                format!("owner{n:02}"),
+                "{tag}"
+            );
+        }
+        counts.push(statements);
+    }
+    assert!(
+        counts.iter().all(|&c| c == counts[0]),
+        "statements for 2, 10, 25 tags with their todos and owners: {counts:?}"
+    );
+}
+tests::both_backends!(many_tags_todos_owner_is_constant);
