@@ -239,21 +239,29 @@ async fn rolled_back_changes_send_nothing(backend: Backend) {
     let id = create(&app, &ann, "stays").await;
     let mut events = Client::subscribed(&app.url("/graphql"), &ann).await;
     app.wait_for_subscriptions(1).await;
-    // The transfer's last statement fails inside the database, after its notices were sent
-    // on PostgreSQL (they are part of the transaction) or queued on SQLite.
-    let sabotage = match backend {
-        Backend::Postgres => {
-            "ALTER TABLE todo_history ADD CONSTRAINT injected_failure CHECK (action <> 'transferred')"
-        }
-        Backend::Sqlite => {
+    // On PostgreSQL the transfer fails at COMMIT, after its pg_notify calls ran in the
+    // transaction: a deferred constraint trigger on its history row. The notifications must
+    // die with the transaction. On SQLite notices are dispatched only once COMMIT has
+    // succeeded, so a failure of the transaction's last statement must send nothing either.
+    let sabotage: &[&str] = match backend {
+        Backend::Postgres => &[
+            "CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql \
+             AS $$ BEGIN RAISE EXCEPTION 'injected at commit'; END $$",
+            "CREATE CONSTRAINT TRIGGER injected_failure AFTER INSERT ON todo_history \
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.action = 'transferred') \
+             EXECUTE FUNCTION injected_failure()",
+        ],
+        Backend::Sqlite => &[
             "CREATE TRIGGER injected_failure BEFORE INSERT ON todo_history \
-             WHEN NEW.action = 'transferred' BEGIN SELECT RAISE(ABORT, 'injected'); END"
-        }
+             WHEN NEW.action = 'transferred' BEGIN SELECT RAISE(ABORT, 'injected'); END",
+        ],
     };
-    app.db()
-        .execute_unprepared(sabotage)
-        .await
-        .expect("install the failure");
+    for statement in sabotage {
+        app.db()
+            .execute_unprepared(statement)
+            .await
+            .expect("install the failure");
+    }
     let body = app
         .gql_as(
             &ann,
