@@ -66,14 +66,20 @@ impl Client {
             .expect("send");
     }
 
-    /// Connects, authenticates with `token` and subscribes to `todoEvents` as "1".
-    async fn subscribed(http_url: &str, token: &str) -> Self {
+    /// Connects and authenticates with `token` (graphql-transport-ws).
+    async fn authenticated(http_url: &str, token: &str) -> Self {
         let mut client = Self::connect(http_url).await;
         client
             .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
             .await;
         let ack = client.next(ARRIVES).await.expect("connection_ack");
         assert_eq!(ack["type"], "connection_ack", "{ack}");
+        client
+    }
+
+    /// Connects, authenticates with `token` and subscribes to `todoEvents` as "1".
+    async fn subscribed(http_url: &str, token: &str) -> Self {
+        let mut client = Self::authenticated(http_url, token).await;
         client
             .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": EVENTS } }))
             .await;
@@ -421,14 +427,7 @@ async fn operations_over_the_socket_are_measured_and_charged(backend: Backend) {
         return;
     };
     let (token, _) = app.sign_up("ann").await;
-    let mut client = Client::connect(&app.url("/graphql")).await;
-    client
-        .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
-        .await;
-    assert_eq!(
-        client.next(ARRIVES).await.expect("ack")["type"],
-        "connection_ack"
-    );
+    let mut client = Client::authenticated(&app.url("/graphql"), &token).await;
     // Costs 20 of the session's 30 points, like the same query over HTTP.
     let query = "{ viewer { todos(first: 20) { nodes { id } } } }";
     client
