@@ -15,6 +15,9 @@ pub struct IndexDef {
     pub unique: bool,
     /// Predicate of a partial index, as SQL valid on PostgreSQL and SQLite.
     pub predicate: Option<&'static str>,
+    /// A trigram (GIN, `gin_trgm_ops`) index: PostgreSQL only, and only where the pg_trgm
+    /// extension could be created.
+    pub trigram: bool,
 }
 
 const fn index(
@@ -28,6 +31,31 @@ const fn index(
         columns,
         unique: false,
         predicate: None,
+        trigram: false,
+    }
+}
+
+/// An index of live todos (the lists' partial indexes).
+const fn live_todos(name: &'static str, columns: &'static [&'static str]) -> IndexDef {
+    IndexDef {
+        name,
+        table: "todos",
+        columns,
+        unique: false,
+        predicate: Some("deleted_at IS NULL"),
+        trigram: false,
+    }
+}
+
+/// A trigram index of one todo column, behind `search`.
+const fn trigram(name: &'static str, columns: &'static [&'static str]) -> IndexDef {
+    IndexDef {
+        name,
+        table: "todos",
+        columns,
+        unique: false,
+        predicate: None,
+        trigram: true,
     }
 }
 
@@ -51,20 +79,40 @@ pub const INDEXES: &[IndexDef] = &[
         columns: &["user_id", "created_at"],
         unique: false,
         predicate: Some("completed = false AND deleted_at IS NULL"),
+        trigram: false,
     },
-    IndexDef {
-        name: "todos_user_live_created_idx",
-        table: "todos",
-        columns: &["user_id", "created_at", "id"],
-        unique: false,
-        predicate: Some("deleted_at IS NULL"),
-    },
+    live_todos(
+        "todos_user_live_created_idx",
+        &["user_id", "created_at", "id"],
+    ),
+    // Every user's todos (an admin's list) in each order the API offers, keyed exactly as
+    // the ORDER BY is written; due dates twice, as NULLs sort last in both directions.
+    live_todos("todos_live_updated_idx", &["updated_at", "id"]),
+    live_todos("todos_live_title_idx", &["title", "id"]),
+    live_todos(
+        "todos_live_priority_idx",
+        &[
+            "(CASE priority WHEN 'low' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END)",
+            "id",
+        ],
+    ),
+    live_todos(
+        "todos_live_due_idx",
+        &["(due_date IS NULL)", "due_date", "id"],
+    ),
+    live_todos(
+        "todos_live_due_desc_idx",
+        &["(due_date IS NULL)", "due_date DESC", "id DESC"],
+    ),
+    trigram("todos_title_trgm_idx", &["title"]),
+    trigram("todos_description_trgm_idx", &["description"]),
     IndexDef {
         name: "tags_name_lower_idx",
         table: "tags",
         columns: &["lower(name)"],
         unique: true,
         predicate: None,
+        trigram: false,
     },
     index("todo_tags_tag_id_idx", "todo_tags", &["tag_id"]),
     index(

@@ -1,0 +1,80 @@
+//! Indexes for the lists that span every user's todos (an admin's `Query.todos`): one per
+//! ordering the API offers, so that a page in any order is read from an index instead of
+//! sorting the whole table, and trigram indexes for `search` on PostgreSQL.
+//!
+//! Each index holds the sort key exactly as the server's ORDER BY writes it, then `id` (the
+//! keyset tiebreak), and only live rows. Due dates sort with NULLs last in both directions,
+//! which no single B-tree order gives when scanned backwards, hence two due-date indexes.
+//! One user's lists need none of these: `todos_user_id_idx` narrows them to that user's rows.
+
+use sea_orm_migration::{
+    prelude::*,
+    sea_orm::{ConnectionTrait, DbBackend},
+};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// (name, key expressions); every index is partial on live rows.
+const ORDER_INDEXES: &[(&str, &str)] = &[
+    ("todos_live_updated_idx", "updated_at, id"),
+    ("todos_live_title_idx", "title, id"),
+    (
+        "todos_live_priority_idx",
+        "(CASE priority WHEN 'low' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END), id",
+    ),
+    ("todos_live_due_idx", "(due_date IS NULL), due_date, id"),
+    (
+        "todos_live_due_desc_idx",
+        "(due_date IS NULL), due_date DESC, id DESC",
+    ),
+];
+
+/// Trigram indexes behind ILIKE '%word%' on the searched columns.
+const SEARCH_INDEXES: &[(&str, &str)] = &[
+    ("todos_title_trgm_idx", "title"),
+    ("todos_description_trgm_idx", "description"),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for (name, keys) in ORDER_INDEXES {
+            db.execute_unprepared(&format!(
+                r#"CREATE INDEX "{name}" ON "todos" ({keys}) WHERE deleted_at IS NULL"#
+            ))
+            .await?;
+        }
+        // The trigram index needs the pg_trgm extension, which ships with PostgreSQL's
+        // contrib and is trusted (a database owner may create it). Where it cannot be
+        // created, search still works, by scanning; the schema is otherwise the same.
+        if db.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(
+                "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+                 EXCEPTION WHEN insufficient_privilege OR undefined_file THEN \
+                 RAISE NOTICE 'pg_trgm is not available: search will scan'; END $$",
+            )
+            .await?;
+            for (name, column) in SEARCH_INDEXES {
+                db.execute_unprepared(&format!(
+                    r#"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+                       CREATE INDEX "{name}" ON "todos" USING gin ("{column}" gin_trgm_ops);
+                       END IF; END $$"#
+                ))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        // The extension stays: other schemas in the database may use it.
+        for (name, _) in ORDER_INDEXES.iter().chain(SEARCH_INDEXES) {
+            db.execute_unprepared(&format!(r#"DROP INDEX IF EXISTS "{name}""#))
+                .await?;
+        }
+        Ok(())
+    }
+}
