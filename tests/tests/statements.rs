@@ -6,6 +6,7 @@
     reason = "in a test, a failed expectation is the failure"
 )]
 
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tests::{
     Backend,
@@ -141,15 +142,36 @@ async fn nodes_over_mixed_types_is_constant(backend: Backend) {
         fixtures::tag(app.db(), "work").await,
     ];
     add_users(&app, 0, 20, &tags).await;
+    // Every todo gets a history entry, so that all four Node types are on hand.
+    for todo in entity::todo::Entity::find()
+        .all(app.db())
+        .await
+        .expect("todos")
+    {
+        let owner = entity::user::Entity::find_by_id(todo.user_id)
+            .one(app.db())
+            .await
+            .expect("owner")
+            .expect("an owner");
+        fixtures::history(
+            app.db(),
+            &todo,
+            entity::todo_history::TodoAction::Created,
+            &owner,
+            0,
+        )
+        .await;
+    }
     let all = app
         .gql_as(
             &token,
-            "{ users(first: 50) { nodes { id todos(first: 3) { nodes { id tags { id } } } } } }",
+            "{ users(first: 50) { nodes { id todos(first: 3) {
+                nodes { id tags { id } history(first: 1) { nodes { id } } } } } } }",
             json!({}),
         )
         .await;
     let mut ids = Vec::new();
-    // The admin (first by username) has no todos; start with a user that has all three types.
+    // The admin (first by username) has no todos; start with a user that has every type.
     for user in nodes(&all, &["users"]).into_iter().skip(1) {
         ids.push(user["id"].clone());
         for todo in user["todos"]["nodes"]
@@ -161,12 +183,19 @@ async fn nodes_over_mixed_types_is_constant(backend: Backend) {
             for tag in todo["tags"].as_array().cloned().unwrap_or_default() {
                 ids.push(tag["id"].clone());
             }
+            for entry in todo["history"]["nodes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                ids.push(entry["id"].clone());
+            }
         }
     }
     let query = "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }";
     let mut counts = Vec::new();
-    // Up to the most `nodes` accepts (a page: 100).
-    for take in [3, 30, 100] {
+    // From the first user, todo, two tags and entry to the most `nodes` accepts (a page).
+    for take in [5, 30, 100] {
         let chosen: Vec<_> = ids.iter().take(take).cloned().collect();
         let (body, statements) = app
             .gql_counted(Some(&token), query, json!({ "ids": chosen }))
@@ -176,6 +205,15 @@ async fn nodes_over_mixed_types_is_constant(backend: Backend) {
         for (node, id) in found.iter().zip(&chosen) {
             assert_eq!(&node["id"], id, "{body}");
         }
+        let types: std::collections::BTreeSet<_> = found
+            .iter()
+            .filter_map(|node| node["__typename"].as_str())
+            .collect();
+        assert_eq!(
+            types.into_iter().collect::<Vec<_>>(),
+            ["Tag", "Todo", "TodoHistoryEntry", "User"],
+            "{body}"
+        );
         counts.push(statements);
     }
     assert!(ids.len() >= 100, "{} ids", ids.len());
@@ -183,7 +221,8 @@ async fn nodes_over_mixed_types_is_constant(backend: Backend) {
         counts.iter().all(|&c| c == counts[0]),
         "statements: {counts:?}"
     );
-    assert!(counts[0] <= 4, "statements: {counts:?}");
+    // The session, then one statement per type.
+    assert!(counts[0] <= 5, "statements: {counts:?}");
 }
 tests::both_backends!(nodes_over_mixed_types_is_constant);
 
@@ -254,3 +293,37 @@ async fn many_tags_todos_owner_is_constant(backend: Backend) {
     );
 }
 tests::both_backends!(many_tags_todos_owner_is_constant);
+
+/// `totalCount` is a grouped COUNT of its own: asked for, it adds one statement per
+/// connection level; left out, nothing counts.
+async fn total_count_runs_only_when_selected(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let token = admin_token(&app).await;
+    let tags = [fixtures::tag(app.db(), "home").await];
+    add_users(&app, 0, 5, &tags).await;
+    let without = "{ users(first: 50) { nodes { username
+        todos(first: 10, filter: { completed: false }) { nodes { title tags { name } } } } } }";
+    let (counted, with_count) = app.gql_counted(Some(&token), NESTED, json!({})).await;
+    let (uncounted, without_count) = app.gql_counted(Some(&token), without, json!({})).await;
+    assert_eq!(counted.get("errors"), None, "{counted}");
+    assert_eq!(uncounted.get("errors"), None, "{uncounted}");
+    assert_eq!(
+        nodes(&uncounted, &["users"]).len(),
+        nodes(&counted, &["users"]).len()
+    );
+    assert_eq!(
+        with_count,
+        without_count + 1,
+        "statements with totalCount {with_count}, without {without_count}"
+    );
+
+    let top = "{ todos(first: 5) { nodes { title } totalCount } }";
+    let top_without = "{ todos(first: 5) { nodes { title } } }";
+    let (body, with_count) = app.gql_counted(Some(&token), top, json!({})).await;
+    assert_eq!(body["data"]["todos"]["totalCount"], 15, "{body}");
+    let (_, without_count) = app.gql_counted(Some(&token), top_without, json!({})).await;
+    assert_eq!(with_count, without_count + 1);
+}
+tests::both_backends!(total_count_runs_only_when_selected);

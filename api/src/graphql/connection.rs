@@ -73,6 +73,23 @@ impl TotalCount {
     }
 }
 
+/// Loads a connection's page and, when the selection asks for `totalCount`, its count in
+/// the same round. Objects resolve their fields in order, so a count left to its own field
+/// would be requested once the page's nested fields are done, and parents finishing at
+/// different times (an empty page finishes at once) would split one batched COUNT in two.
+pub async fn with_total<P>(
+    ctx: &Context<'_>,
+    page: impl std::future::Future<Output = async_graphql::Result<P>>,
+    total: TotalCount,
+) -> async_graphql::Result<(P, TotalCount)> {
+    if !ctx.look_ahead().field("totalCount").exists() {
+        return Ok((page.await?, total));
+    }
+    let count = async { total.resolve(ctx).await.map_err(async_graphql::Error::from) };
+    let (page, count) = tokio::try_join!(page, count)?;
+    Ok((page, TotalCount::Known(count)))
+}
+
 /// The validated window of a connection field's arguments.
 pub fn window(ctx: &Context<'_>, args: PageArgs, ordering: &str) -> Result<Window> {
     Window::new(&args, *ctx.app_data::<PageLimits>()?, ordering)

@@ -6,10 +6,9 @@ use entity::tag;
 use super::{
     connection::{TotalCount, connection_type, window},
     context::ContextExt,
-    loaders::{Loaders, TodoCountKey, TodoPageKey},
     node::{NodeType, decode_as, global_id},
     scalars::DateTime,
-    todo::{TodoConnection, TodoFilter, TodoOrder, list_query},
+    todo::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
 };
 use crate::service::{self, page::PageArgs, todo_list::Parent};
 
@@ -53,8 +52,10 @@ impl Tag {
         filter: Option<TodoFilter>,
         order_by: Option<TodoOrder>,
     ) -> async_graphql::Result<TodoConnection> {
-        let query = list_query(
+        todos_of_parent(
             ctx,
+            Parent::Tag,
+            self.0.id,
             PageArgs {
                 first,
                 after,
@@ -63,27 +64,8 @@ impl Tag {
             },
             filter,
             order_by,
-        )?;
-        let total = TotalCount::TodosOfParent(TodoCountKey {
-            parent: Parent::Tag,
-            id: self.0.id,
-            filter: query.filter.clone(),
-        });
-        let key = TodoPageKey {
-            parent: Parent::Tag,
-            id: self.0.id,
-            query: query.clone(),
-        };
-        let page = ctx
-            .app_data::<Loaders>()?
-            .todo_page_by_parent
-            .load_one(key)
-            .await?;
-        Ok(TodoConnection::of(
-            page.unwrap_or_else(service::page::Page::empty),
-            &query,
-            total,
-        ))
+        )
+        .await
     }
 }
 

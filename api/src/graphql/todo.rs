@@ -4,10 +4,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::todo;
 
 use super::{
-    connection::{TotalCount, connection_type, window},
+    connection::{TotalCount, connection_type, window, with_total},
     context::ContextExt,
     history::{TodoHistoryConnection, TodoHistoryEntry},
-    loaders::Loaders,
+    loaders::{Loaders, TodoCountKey, TodoPageKey},
     node::{NodeType, global_id},
     scalars::DateTime,
     tag::Tag,
@@ -19,7 +19,8 @@ use crate::{
         self,
         page::PageArgs,
         todo_list::{
-            TodoFilter as Filter, TodoListQuery, TodoOrder as Order, TodoOrderField as Field,
+            Parent, TodoFilter as Filter, TodoListQuery, TodoOrder as Order,
+            TodoOrderField as Field,
         },
     },
 };
@@ -143,6 +144,36 @@ pub fn list_query(
 
 connection_type!(TodoConnection, TodoEdge, Todo, "todos");
 
+/// `User.todos` and `Tag.todos`: one page of `parent`'s todos, batched across parents.
+pub async fn todos_of_parent(
+    ctx: &Context<'_>,
+    parent: Parent,
+    id: i32,
+    args: PageArgs,
+    filter: Option<TodoFilter>,
+    order: Option<TodoOrder>,
+) -> async_graphql::Result<TodoConnection> {
+    let query = list_query(ctx, args, filter, order)?;
+    let total = TotalCount::TodosOfParent(TodoCountKey {
+        parent,
+        id,
+        filter: query.filter.clone(),
+    });
+    let key = TodoPageKey {
+        parent,
+        id,
+        query: query.clone(),
+    };
+    let loaders = ctx.app_data::<Loaders>()?;
+    let page = async { Ok(loaders.todo_page_by_parent.load_one(key).await?) };
+    let (page, total) = with_total(ctx, page, total).await?;
+    Ok(TodoConnection::of(
+        page.unwrap_or_else(service::page::Page::empty),
+        &query,
+        total,
+    ))
+}
+
 impl TodoConnection {
     /// A connection over `page`, with cursors of `query`'s order.
     pub fn of(
@@ -240,16 +271,19 @@ impl Todo {
             ..Default::default()
         };
         let window = window(ctx, args, service::history::ORDERING)?;
-        let page = ctx
-            .app_data::<Loaders>()?
-            .history_page_by_todo
-            .load_one((self.0.id, window))
-            .await?;
+        let loaders = ctx.app_data::<Loaders>()?;
+        let page = async {
+            Ok(loaders
+                .history_page_by_todo
+                .load_one((self.0.id, window))
+                .await?)
+        };
+        let (page, total) = with_total(ctx, page, TotalCount::History(self.0.id)).await?;
         Ok(TodoHistoryConnection::new(
             page.unwrap_or_else(service::page::Page::empty),
             |e| service::history::cursor(e).encode(),
             TodoHistoryEntry,
-            TotalCount::History(self.0.id),
+            total,
         ))
     }
 

@@ -6,20 +6,15 @@ use entity::user;
 use super::{
     connection::{TotalCount, connection_type, window},
     context::ContextExt,
-    loaders::{Loaders, TodoCountKey, TodoPageKey},
+    loaders::Loaders,
     node::{NodeType, global_id},
     preferences::UserPreferences,
     scalars::DateTime,
-    todo::{TodoConnection, TodoFilter, TodoOrder, list_query},
+    todo::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
 };
 use crate::{
     error::Error,
-    service::{
-        self,
-        page::{Page, PageArgs},
-        todo_list::Parent,
-        user::ProfileChanges,
-    },
+    service::{self, page::PageArgs, todo_list::Parent, user::ProfileChanges},
 };
 
 /// What a user may do beyond their own data.
@@ -133,8 +128,10 @@ impl User {
         filter: Option<TodoFilter>,
         order_by: Option<TodoOrder>,
     ) -> async_graphql::Result<TodoConnection> {
-        let query = list_query(
+        todos_of_parent(
             ctx,
+            Parent::Owner,
+            self.model.id,
             PageArgs {
                 first,
                 after,
@@ -143,27 +140,8 @@ impl User {
             },
             filter,
             order_by,
-        )?;
-        let total = TotalCount::TodosOfParent(TodoCountKey {
-            parent: Parent::Owner,
-            id: self.model.id,
-            filter: query.filter.clone(),
-        });
-        let key = TodoPageKey {
-            parent: Parent::Owner,
-            id: self.model.id,
-            query: query.clone(),
-        };
-        let page = ctx
-            .app_data::<Loaders>()?
-            .todo_page_by_parent
-            .load_one(key)
-            .await?;
-        Ok(TodoConnection::of(
-            page.unwrap_or_else(Page::empty),
-            &query,
-            total,
-        ))
+        )
+        .await
     }
 
     /// The user's settings.
