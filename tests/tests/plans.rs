@@ -80,6 +80,7 @@ fn query(filter: TodoFilter, order: TodoOrder, backward: bool) -> TodoListQuery 
         window: Window::new(&args, LIMITS, order.cursor_name()).expect("a window"),
         filter,
         order,
+        with_description: false,
     }
 }
 
@@ -256,5 +257,38 @@ async fn list_queries_use_indexes_postgres() {
             plan.contains(index),
             "admin's search for a rare word does not use {index}:\n{plan}"
         );
+    }
+}
+
+/// Lists leave the description (up to 10,000 characters a row) unread unless asked for.
+#[test]
+fn lists_read_descriptions_only_when_asked() {
+    let admin = Viewer {
+        user_id: 1,
+        role: Role::Admin,
+        session_id: 0,
+        session_expires_at: chrono::Utc::now(),
+    };
+    for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+        for with_description in [false, true] {
+            let query = TodoListQuery {
+                with_description,
+                ..newest_first(TodoFilter::default())
+            };
+            let statements = [
+                todo_list::page_statement(backend, Some(&admin), &query),
+                todo_list::pages_statement(backend, Some(&admin), Parent::Owner, &[1, 2], &query),
+                todo_list::pages_statement(backend, Some(&admin), Parent::Tag, &[1, 2], &query),
+            ];
+            for statement in statements {
+                let sql = statement.expect("a statement").sql;
+                assert_eq!(
+                    sql.contains(r#""todos"."description""#),
+                    with_description,
+                    "{backend:?}, with_description {with_description}: {sql}"
+                );
+                assert!(sql.contains(r#""todos"."title""#), "{sql}");
+            }
+        }
     }
 }

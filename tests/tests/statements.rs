@@ -327,3 +327,52 @@ async fn total_count_runs_only_when_selected(backend: Backend) {
     assert_eq!(with_count, without_count + 1);
 }
 tests::both_backends!(total_count_runs_only_when_selected);
+
+/// Lists read descriptions only when the selection names them, which the look-ahead must
+/// see through edges, fragments and aliases: otherwise each description would cost a
+/// statement of its own.
+async fn descriptions_come_with_their_list(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let token = admin_token(&app).await;
+    let owner = fixtures::user(app.db(), "owner").await;
+    for n in 0..3 {
+        fixtures::todo(
+            app.db(),
+            &owner,
+            NewTodo {
+                description: Some(format!("details {n}")),
+                ..NewTodo::new(&format!("todo {n}"), n)
+            },
+        )
+        .await;
+    }
+    let (_, baseline) = app
+        .gql_counted(
+            Some(&token),
+            "{ todos(first: 5) { nodes { title } } }",
+            json!({}),
+        )
+        .await;
+    let shapes = [
+        "{ todos(first: 5) { nodes { title description } } }",
+        "{ todos(first: 5) { edges { node { title description } } } }",
+        "{ todos(first: 5) { nodes { ...T } } } fragment T on Todo { title description }",
+        "{ todos(first: 5) { nodes { title ... on Todo { description } } } }",
+        "{ todos(first: 5) { nodes { title notes: description } } }",
+        "{ user(username: \"owner\") { todos(first: 5) { nodes { title description } } } }",
+    ];
+    for query in shapes {
+        let (body, statements) = app.gql_counted(Some(&token), query, json!({})).await;
+        assert_eq!(body.get("errors"), None, "{body}");
+        let text = body.to_string();
+        for n in 0..3 {
+            assert!(text.contains(&format!("details {n}")), "{query}: {body}");
+        }
+        // `user(username:)` costs its own statement, not one per todo.
+        let expected = baseline + u32::from(query.contains("user("));
+        assert_eq!(statements, expected, "{query}");
+    }
+}
+tests::both_backends!(descriptions_come_with_their_list);

@@ -169,7 +169,7 @@ async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
         .iter()
         .map(|(node_type, id)| match node_type {
             NodeType::User => users.get(id).cloned().map(|u| Node::User(u.into())),
-            NodeType::Todo => todos.get(id).cloned().map(|t| Node::Todo(Todo(t))),
+            NodeType::Todo => todos.get(id).cloned().map(|t| Node::Todo(Todo::from(t))),
             NodeType::Tag => tags.get(id).cloned().map(|t| Node::Tag(Tag(t))),
             NodeType::TodoHistoryEntry => entries
                 .get(id)

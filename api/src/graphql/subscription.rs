@@ -39,7 +39,7 @@ impl TodoEvent {
     /// The todo as it is after the change. For TRANSFERRED_OUT it is the todo as it was
     /// handed over; later changes to it are no longer sent to the previous owner.
     async fn todo(&self) -> Todo {
-        Todo(self.todo.clone())
+        Todo::from(self.todo.clone())
     }
 }
 

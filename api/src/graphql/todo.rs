@@ -135,10 +135,19 @@ pub fn list_query(
     order: Option<TodoOrder>,
 ) -> crate::error::Result<TodoListQuery> {
     let order: Order = order.map(Into::into).unwrap_or_default();
+    // Fragments and aliases included: the look-ahead matches field names wherever they sit.
+    let selection = ctx.look_ahead();
+    let with_description = selection.field("nodes").field("description").exists()
+        || selection
+            .field("edges")
+            .field("node")
+            .field("description")
+            .exists();
     Ok(TodoListQuery {
         window: window(ctx, args, order.cursor_name())?,
         filter: filter.map(Into::into).unwrap_or_default(),
         order,
+        with_description,
     })
 }
 
@@ -182,69 +191,104 @@ impl TodoConnection {
         total: TotalCount,
     ) -> Self {
         let order = query.order;
-        Self::new(page, |t| order.cursor(t).encode(), Todo, total)
+        let description_read = query.with_description;
+        Self::new(
+            page,
+            |t| order.cursor(t).encode(),
+            |model| Todo {
+                model,
+                description_read,
+            },
+            total,
+        )
     }
 }
 
 /// Something to do, owned by one user.
-pub struct Todo(pub todo::Model);
+pub struct Todo {
+    /// The row. Lists leave out the description when no field asks for it, so read that
+    /// through the `description` field only.
+    pub model: todo::Model,
+    /// Whether `model.description` was read.
+    description_read: bool,
+}
+
+impl From<todo::Model> for Todo {
+    /// A whole row.
+    fn from(model: todo::Model) -> Self {
+        Self {
+            model,
+            description_read: true,
+        }
+    }
+}
 
 /// Something to do, owned by one user.
 #[Object(serial)] // see User
 impl Todo {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
-        global_id(NodeType::Todo, self.0.id)
+        global_id(NodeType::Todo, self.model.id)
     }
 
     /// What to do.
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.model.title
     }
 
     /// Details.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if self.description_read {
+            return Ok(self.model.description.clone());
+        }
+        // The list decided from its selection that no one asks; should a selection it did
+        // not foresee ask anyway, the answer still comes from the row, not a null.
+        let row = ctx
+            .app_data::<Loaders>()?
+            .todo_by_id
+            .load_one(self.model.id)
+            .await?;
+        Ok(row.and_then(|row| row.description))
     }
 
     /// How urgent it is.
     async fn priority(&self) -> Priority {
-        self.0.priority.into()
+        self.model.priority.into()
     }
 
     /// Whether it is done.
     async fn completed(&self) -> bool {
-        self.0.completed
+        self.model.completed
     }
 
     /// When it should be done.
     async fn due_date(&self) -> Option<DateTime> {
-        self.0.due_date.map(DateTime)
+        self.model.due_date.map(DateTime)
     }
 
     /// When it was completed; null while open.
     async fn completed_at(&self) -> Option<DateTime> {
-        self.0.completed_at.map(DateTime)
+        self.model.completed_at.map(DateTime)
     }
 
     /// Set when soft-deleted; null otherwise.
     async fn deleted_at(&self) -> Option<DateTime> {
-        self.0.deleted_at.map(DateTime)
+        self.model.deleted_at.map(DateTime)
     }
 
     /// When it was created.
     async fn created_at(&self) -> DateTime {
-        DateTime(self.0.created_at)
+        DateTime(self.model.created_at)
     }
 
     /// When it last changed.
     async fn updated_at(&self) -> DateTime {
-        DateTime(self.0.updated_at)
+        DateTime(self.model.updated_at)
     }
 
     /// Optimistic-locking version: starts at 1, +1 on every change.
     async fn version(&self) -> i32 {
-        self.0.version
+        self.model.version
     }
 
     /// The owner.
@@ -252,7 +296,7 @@ impl Todo {
         let user = ctx
             .app_data::<Loaders>()?
             .user_by_id
-            .load_one(self.0.user_id)
+            .load_one(self.model.user_id)
             .await?
             .ok_or(Error::NotFound("user"))?;
         Ok(user.into())
@@ -275,10 +319,10 @@ impl Todo {
         let page = async {
             Ok(loaders
                 .history_page_by_todo
-                .load_one((self.0.id, window))
+                .load_one((self.model.id, window))
                 .await?)
         };
-        let (page, total) = with_total(ctx, page, TotalCount::History(self.0.id)).await?;
+        let (page, total) = with_total(ctx, page, TotalCount::History(self.model.id)).await?;
         Ok(TodoHistoryConnection::new(
             page.unwrap_or_else(service::page::Page::empty),
             |e| service::history::cursor(e).encode(),
@@ -292,7 +336,7 @@ impl Todo {
         let tags = ctx
             .app_data::<Loaders>()?
             .tags_by_todo_id
-            .load_one(self.0.id)
+            .load_one(self.model.id)
             .await?;
         Ok(tags.unwrap_or_default().into_iter().map(Tag).collect())
     }

@@ -125,7 +125,7 @@ impl TodoMutation {
             .into_iter()
             .next()
             .ok_or(Error::Internal("no todo created".into()))?;
-        Ok(Todo(todo))
+        Ok(Todo::from(todo))
     }
 
     /// All or nothing, in one transaction, written with multi-row inserts. At most 1,000.
@@ -138,7 +138,7 @@ impl TodoMutation {
         let todos = input.into_iter().map(NewTodo::from).collect();
         let created =
             service::todo_write::create(ctx.db()?, ctx.app_data()?, viewer, todos).await?;
-        Ok(created.into_iter().map(Todo).collect())
+        Ok(created.into_iter().map(Todo::from).collect())
     }
 
     /// Changes fields of a todo; with expectedVersion, only if nobody changed it meanwhile.
@@ -149,7 +149,7 @@ impl TodoMutation {
     ) -> async_graphql::Result<Todo> {
         let viewer = ctx.require_viewer()?;
         let (id, changes) = input.changes()?;
-        Ok(Todo(
+        Ok(Todo::from(
             service::todo_write::update(ctx.db()?, ctx.app_data()?, viewer, id, changes).await?,
         ))
     }
@@ -158,7 +158,7 @@ impl TodoMutation {
     async fn toggle_todo(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Todo> {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
-        Ok(Todo(
+        Ok(Todo::from(
             service::todo_write::toggle(ctx.db()?, ctx.app_data()?, viewer, id).await?,
         ))
     }
@@ -167,7 +167,7 @@ impl TodoMutation {
     async fn delete_todo(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Todo> {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
-        Ok(Todo(
+        Ok(Todo::from(
             service::todo_write::set_deleted(ctx.db()?, ctx.app_data()?, viewer, id, true).await?,
         ))
     }
@@ -176,7 +176,7 @@ impl TodoMutation {
     async fn restore_todo(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Todo> {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
-        Ok(Todo(
+        Ok(Todo::from(
             service::todo_write::set_deleted(ctx.db()?, ctx.app_data()?, viewer, id, false).await?,
         ))
     }
@@ -207,7 +207,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         let to = decode_as(&to_user_id, NodeType::User, "toUserId")?;
-        Ok(Todo(
+        Ok(Todo::from(
             service::transfer::transfer(ctx.db()?, ctx.app_data()?, viewer, id, to).await?,
         ))
     }
@@ -221,7 +221,7 @@ impl TodoMutation {
     ) -> async_graphql::Result<Todo> {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
-        Ok(Todo(
+        Ok(Todo::from(
             service::todo_write::set_tags(ctx.db()?, ctx.app_data()?, viewer, id, &tags).await?,
         ))
     }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{tag, todo, todo::Priority, todo_tag};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, JoinType,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, Iterable, JoinType,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Statement,
     sea_query::{Expr, LikeExpr, Query, extension::postgres::PgExpr},
 };
@@ -139,6 +139,21 @@ pub struct TodoListQuery {
     pub order: TodoOrder,
     /// Page size, direction and cursor.
     pub window: Window,
+    /// Whether the rows need their description (up to 10,000 characters each); without it
+    /// the column is not read and the models carry none.
+    pub with_description: bool,
+}
+
+/// Reads every column but `description` unless `with_description`; the rows still decode
+/// into models (with no description), so everything downstream stays the same.
+fn project(select: Select<todo::Entity>, with_description: bool) -> Select<todo::Entity> {
+    if with_description {
+        return select;
+    }
+    select
+        .select_only()
+        .columns(todo::Column::iter().filter(|c| !matches!(c, todo::Column::Description)))
+        .expr_as(Expr::cust("NULL"), "description")
 }
 
 /// The todos `viewer` may see: their own, or everyone's for admins; none when anonymous.
@@ -259,6 +274,21 @@ impl Parent {
     }
 }
 
+/// The rows `viewer` may see under `parent` that match `query`, before paging; `None` when
+/// the viewer sees no todos.
+fn parent_select(
+    backend: DbBackend,
+    viewer: Option<&Viewer>,
+    parent: Parent,
+    query: &TodoListQuery,
+) -> Option<Select<todo::Entity>> {
+    let select = parent
+        .select()
+        .filter(visible_to(viewer)?)
+        .filter(filter_condition(&query.filter, backend));
+    Some(project(select, query.with_description))
+}
+
 /// The statement behind [`pages_by_parent`]; `None` when the viewer sees no todos.
 pub fn pages_statement(
     backend: DbBackend,
@@ -267,13 +297,9 @@ pub fn pages_statement(
     parent_ids: &[i32],
     query: &TodoListQuery,
 ) -> Option<Statement> {
-    let select = parent
-        .select()
-        .filter(visible_to(viewer)?)
-        .filter(filter_condition(&query.filter, backend));
     Some(page::pages_statement(
         backend,
-        select,
+        parent_select(backend, viewer, parent, query)?,
         parent.key_sql(),
         parent_ids,
         query.order.sort(),
@@ -289,13 +315,9 @@ pub async fn pages_by_parent(
     parent_ids: &[i32],
     query: &TodoListQuery,
 ) -> Result<HashMap<i32, Page<todo::Model>>> {
-    let Some(visible) = visible_to(viewer) else {
+    let Some(select) = parent_select(db.get_database_backend(), viewer, parent, query) else {
         return Ok(HashMap::new());
     };
-    let select = parent
-        .select()
-        .filter(visible)
-        .filter(filter_condition(&query.filter, db.get_database_backend()));
     page::pages_by_parent(
         db,
         select,
@@ -342,9 +364,12 @@ fn page_select(
     query: &TodoListQuery,
 ) -> Select<todo::Entity> {
     let sort = query.order.sort().for_window(&query.window);
-    let mut select = todo::Entity::find()
-        .filter(visible)
-        .filter(filter_condition(&query.filter, backend));
+    let mut select = project(
+        todo::Entity::find()
+            .filter(visible)
+            .filter(filter_condition(&query.filter, backend)),
+        query.with_description,
+    );
     if let Some(cursor) = &query.window.cursor {
         select = select.filter(sort.after(cursor));
     }
