@@ -102,6 +102,34 @@ async fn bad_input_is_rejected_and_changes_nothing(backend: Backend) {
         )
         .await;
     assert_eq!(error_code(&bad_date), Some("BAD_USER_INPUT"), "{bad_date}");
+    assert_eq!(error_field(&bad_date), Some("dueDate"), "{bad_date}");
+    // The same from a literal, from the second entry of a batch, and in a filter.
+    let batch = "mutation($input: [CreateTodoInput!]!) { createTodos(input: $input) { id } }";
+    for body in [
+        app.gql_as(
+            &token,
+            r#"mutation { createTodo(input: { title: "ok", dueDate: "soon" }) { id } }"#,
+            json!({}),
+        )
+        .await,
+        app.gql_as(
+            &token,
+            batch,
+            json!({ "input": [{ "title": "ok" }, { "title": "ok", "dueDate": "2026-13-01T00:00:00Z" }] }),
+        )
+        .await,
+    ] {
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+        assert_eq!(error_field(&body), Some("dueDate"), "{body}");
+    }
+    let filter = app
+        .gql_as(
+            &token,
+            "query($before: DateTime) { todos(filter: { dueBefore: $before }) { totalCount } }",
+            json!({ "before": "yesterday" }),
+        )
+        .await;
+    assert_eq!(error_field(&filter), Some("dueBefore"), "{filter}");
     let anonymous = app.gql(CREATE, json!({ "input": { "title": "ok" } })).await;
     assert_eq!(
         error_code(&anonymous),

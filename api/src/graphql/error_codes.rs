@@ -48,7 +48,11 @@ fn classify(error: &mut ServerError) {
             ("INTERNAL", None, None)
         }
         None if has_code(error) => return,
-        None => ("BAD_USER_INPUT", None, None),
+        None => (
+            "BAD_USER_INPUT",
+            invalid_argument_field(&error.message),
+            None,
+        ),
     };
     let extensions = error.extensions.get_or_insert_with(Default::default);
     extensions.set("code", code);
@@ -58,6 +62,16 @@ fn classify(error: &mut ServerError) {
     if let Some(seconds) = retry_after {
         extensions.set("retryAfter", seconds);
     }
+}
+
+/// The input field a validation error blames: async-graphql reports a value that does not
+/// fit its type as `Invalid value for argument "input.0.dueDate", ...`, and the last named
+/// segment of that path is the field (list indices are skipped).
+fn invalid_argument_field(message: &str) -> Option<&str> {
+    let path = message.strip_prefix("Invalid value for argument \"")?;
+    let path = &path[..path.find('"')?];
+    path.rsplit('.')
+        .find(|segment| segment.parse::<usize>().is_err())
 }
 
 fn has_code(error: &ServerError) -> bool {
