@@ -7,7 +7,7 @@
 )]
 
 use entity::{tag, todo, todo_history, todo_tag};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::{
     Backend, fixtures,
@@ -363,6 +363,17 @@ async fn transfer_and_set_tags(backend: Backend) {
         body["data"]["setTodoTags"]["tags"],
         json!([{ "name": "urgent" }])
     );
+    // The same tags again (in another case) change nothing: no version, no history.
+    let entries = history_actions(&app).await.len();
+    let same = app
+        .gql_as(&ann, set, json!({ "id": id, "tags": ["URGENT"] }))
+        .await;
+    assert_eq!(
+        same["data"]["setTodoTags"],
+        json!({ "tags": [{ "name": "urgent" }], "version": 3 }),
+        "{same}"
+    );
+    assert_eq!(history_actions(&app).await.len(), entries);
 
     let transfer = "mutation($id: ID!, $to: ID!) { transferTodo(id: $id, toUserId: $to) {
         owner { username } history(first: 1) { nodes { action fromUser { username } toUser { username } } } } }";
@@ -395,6 +406,39 @@ async fn transfer_and_set_tags(backend: Backend) {
         "{wrong_type}"
     );
     assert_eq!(error_field(&wrong_type), Some("toUserId"));
+
+    // Recipients that do not exist, or are deactivated, are refused and nothing moves.
+    let (_, cat_id) = app.sign_up("cat").await;
+    let cat = app.user_id("cat").await;
+    entity::user::Entity::update_many()
+        .col_expr(
+            entity::user::Column::IsActive,
+            sea_orm::sea_query::Expr::value(false),
+        )
+        .filter(entity::user::COLUMN.id.eq(cat))
+        .exec(app.db())
+        .await
+        .expect("deactivate cat");
+    let missing = api::graphql::node::global_id(api::graphql::node::NodeType::User, 99_999).0;
+    let entries = history_actions(&app).await.len();
+    for to in [json!(cat_id), json!(missing)] {
+        let refused = app
+            .gql_as(&bob, transfer, json!({ "id": id, "to": to }))
+            .await;
+        assert_eq!(
+            (error_code(&refused), error_field(&refused)),
+            (Some("BAD_USER_INPUT"), Some("toUserId")),
+            "{refused}"
+        );
+    }
+    let owner = "query($id: ID!) { node(id: $id) { ... on Todo { owner { username } version } } }";
+    let still = app.gql_as(&bob, owner, json!({ "id": id })).await;
+    assert_eq!(
+        still["data"]["node"],
+        json!({ "owner": { "username": "bob" }, "version": 4 }),
+        "{still}"
+    );
+    assert_eq!(history_actions(&app).await.len(), entries);
 }
 tests::both_backends!(transfer_and_set_tags);
 
@@ -405,11 +449,12 @@ async fn tags_are_created_by_anyone_and_changed_by_admins(backend: Backend) {
     let (ann, _) = app.sign_up("ann").await;
     let (admin, _) = app.sign_up("root").await;
     fixtures::make_admin(app.db(), app.user_id("root").await).await;
-    let create = "mutation($input: CreateTagInput!) { createTag(input: $input) { id name color } }";
+    let create_tag =
+        "mutation($input: CreateTagInput!) { createTag(input: $input) { id name color } }";
     let body = app
         .gql_as(
             &ann,
-            create,
+            create_tag,
             json!({ "input": { "name": " Garden ", "color": "#22AA44" } }),
         )
         .await;
@@ -420,7 +465,7 @@ async fn tags_are_created_by_anyone_and_changed_by_admins(backend: Backend) {
         "{body}"
     );
     let taken = app
-        .gql_as(&ann, create, json!({ "input": { "name": "garden" } }))
+        .gql_as(&ann, create_tag, json!({ "input": { "name": "garden" } }))
         .await;
     assert_eq!(
         (error_code(&taken), error_field(&taken)),
@@ -430,7 +475,7 @@ async fn tags_are_created_by_anyone_and_changed_by_admins(backend: Backend) {
     let bad_color = app
         .gql_as(
             &ann,
-            create,
+            create_tag,
             json!({ "input": { "name": "x", "color": "green" } }),
         )
         .await;
@@ -460,9 +505,35 @@ async fn tags_are_created_by_anyone_and_changed_by_admins(backend: Backend) {
     let delete = "mutation($id: ID!) { deleteTag(id: $id) { name } }";
     let forbidden = app.gql_as(&ann, delete, json!({ "id": tag["id"] })).await;
     assert_eq!(error_code(&forbidden), Some("FORBIDDEN"));
+    // Two of ann's todos carry the tag, one does not: deleting it changes those two, with
+    // a version bump and an UNTAGGED entry by the admin, as if ann had untagged them.
+    let tagged: Vec<Value> = [("dig", vec!["Yard", "home"]), ("mow", vec!["yard"])]
+        .into_iter()
+        .map(|(title, tags)| json!({ "title": title, "tags": tags }))
+        .collect();
+    let mut ids = Vec::new();
+    for input in tagged {
+        ids.push(create(&app, &ann, input).await["id"].clone());
+    }
+    let untouched = create(&app, &ann, json!({ "title": "rest", "tags": ["home"] })).await;
     let deleted = app.gql_as(&admin, delete, json!({ "id": tag["id"] })).await;
     assert_eq!(deleted["data"]["deleteTag"]["name"], "Yard", "{deleted}");
-    assert_eq!(tag::Entity::find().count(app.db()).await.expect("count"), 0);
+    assert_eq!(tag::Entity::find().count(app.db()).await.expect("count"), 1);
+    let read = "query($id: ID!) { node(id: $id) { ... on Todo { version tags { name }
+        history(first: 1) { nodes { action actor { username } } } } } }";
+    for (id, tags) in ids.iter().zip([json!([{ "name": "home" }]), json!([])]) {
+        let body = app.gql_as(&ann, read, json!({ "id": id })).await;
+        assert_eq!(
+            body["data"]["node"],
+            json!({ "version": 2, "tags": tags, "history": { "nodes": [
+                { "action": "UNTAGGED", "actor": { "username": "root" } }] } }),
+            "{body}"
+        );
+    }
+    let body = app
+        .gql_as(&ann, read, json!({ "id": untouched["id"] }))
+        .await;
+    assert_eq!(body["data"]["node"]["version"], 1, "{body}");
 }
 tests::both_backends!(tags_are_created_by_anyone_and_changed_by_admins);
 
@@ -529,3 +600,33 @@ async fn reads_after_a_mutation_see_the_new_state(backend: Backend) {
     );
 }
 tests::both_backends!(reads_after_a_mutation_see_the_new_state);
+
+/// A batch may bring more distinct tag names than one statement can carry parameters for
+/// (SQLite takes 32,766): the tags are created in chunks, all in the one transaction.
+async fn create_todos_with_thousands_of_new_tags(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (token, _) = app.sign_up("ann").await;
+    let input: Vec<Value> = (0..1000)
+        .map(|n| {
+            let tags: Vec<String> = (0..12).map(|t| format!("t{n}-{t}")).collect();
+            json!({ "title": format!("todo {n}"), "tags": tags })
+        })
+        .collect();
+    let batch = "mutation($input: [CreateTodoInput!]!) { createTodos(input: $input) { id } }";
+    let body = app.gql_as(&token, batch, json!({ "input": input })).await;
+    assert_eq!(body.get("errors"), None, "{body}");
+    assert_eq!(
+        tag::Entity::find().count(app.db()).await.expect("count"),
+        12_000
+    );
+    assert_eq!(
+        todo_tag::Entity::find()
+            .count(app.db())
+            .await
+            .expect("count"),
+        12_000
+    );
+}
+tests::both_backends!(create_todos_with_thousands_of_new_tags);

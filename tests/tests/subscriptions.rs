@@ -17,7 +17,7 @@ use async_graphql::futures_util::{SinkExt, StreamExt};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::{
-    Backend,
+    Backend, fixtures,
     test_app::{TestApp, error_code},
 };
 use tokio::net::TcpStream;
@@ -232,6 +232,24 @@ async fn every_mutation_kind_is_delivered_in_order_to_its_owners(backend: Backen
     )
     .await;
     assert_eq!(bob_events.event().await["kind"], "UPDATED");
+    ann_events.silent().await;
+
+    // An admin deleting a tag changes every todo that carried it: bob hears of his.
+    let (root, _) = app.sign_up("root").await;
+    fixtures::make_admin(app.db(), app.user_id("root").await).await;
+    let tag = mutate(&app, &root, "{ tag(name: \"work\") { id } }", json!({})).await;
+    mutate(
+        &app,
+        &root,
+        "mutation($id: ID!) { deleteTag(id: $id) { id } }",
+        json!({ "id": tag["tag"]["id"] }),
+    )
+    .await;
+    assert_eq!(
+        describe(&bob_events.event().await),
+        "UPDATED final completed=false deleted=false owner=bob tags=[]"
+    );
+    bob_events.silent().await;
     ann_events.silent().await;
 }
 tests::both_backends!(every_mutation_kind_is_delivered_in_order_to_its_owners);

@@ -168,6 +168,12 @@ impl TagMutation {
     async fn delete_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Tag> {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Tag, "id")?;
-        Ok(Tag(service::tag::delete(ctx.db()?, viewer, id).await?))
+        Ok(Tag(service::tag::delete(
+            ctx.db()?,
+            ctx.app_data()?,
+            viewer,
+            id,
+        )
+        .await?))
     }
 }

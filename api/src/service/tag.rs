@@ -7,18 +7,22 @@ use entity::{tag, todo_tag};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr,
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
     sea_query::{Expr, Func, LikeExpr, OnConflict, Query},
 };
 
 use super::{
     now,
     page::{Cursor, Page, Sort, SortKey, Window},
-    validate,
+    retry::with_retry,
+    todo_write, validate,
     viewer::Viewer,
 };
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    events::Events,
+};
 
 /// The ordering of tag lists: by name.
 pub const ORDERING: &str = "tag:name";
@@ -125,39 +129,46 @@ pub fn normalize_names(names: &[String], field: &'static str) -> Result<Vec<Stri
     Ok(out)
 }
 
+/// Names per statement of [`ensure`]: three parameters each keep an INSERT well inside
+/// SQLite's 32,766 and PostgreSQL's 65,535 parameters, however many names a batch brings.
+const ENSURE_CHUNK: usize = 1000;
+
 /// The tags with these names (ignoring case), creating the missing ones. Race-free: the
 /// insert skips names another transaction created meanwhile (ON CONFLICT DO NOTHING on the
 /// case-insensitive unique index), and the read-back sees them.
 pub async fn ensure(db: &impl ConnectionTrait, names: &[String]) -> Result<Vec<tag::Model>> {
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
     let now = now();
-    let mut insert = Query::insert();
-    insert
-        .into_table(tag::Entity)
-        .columns([
-            tag::Column::Name,
-            tag::Column::Color,
-            tag::Column::CreatedAt,
-        ])
-        .on_conflict(OnConflict::new().do_nothing().to_owned());
-    for name in names {
-        insert
-            .values([name.clone().into(), DEFAULT_COLOR.into(), now.into()])
-            .map_err(|err| Error::Internal(err.to_string()))?;
-    }
     let backend = db.get_database_backend();
-    db.execute_raw(backend.build(&insert)).await?;
-    // The database folds both sides: Rust's to_lowercase and SQL's LOWER disagree beyond
-    // ASCII (SQLite folds ASCII only; PostgreSQL maps 'İ' to 'i'), and the unique index
-    // that decided which names already exist uses LOWER.
-    let lowered = names.iter().map(|n| Func::lower(Expr::val(n.as_str())));
-    Ok(tag::Entity::find()
-        .filter(Expr::cust(r#"LOWER("tags"."name")"#).is_in(lowered))
-        .order_by_asc(tag::COLUMN.name)
-        .all(db)
-        .await?)
+    let mut tags = Vec::with_capacity(names.len());
+    for chunk in names.chunks(ENSURE_CHUNK) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(tag::Entity)
+            .columns([
+                tag::Column::Name,
+                tag::Column::Color,
+                tag::Column::CreatedAt,
+            ])
+            .on_conflict(OnConflict::new().do_nothing().to_owned());
+        for name in chunk {
+            insert
+                .values([name.clone().into(), DEFAULT_COLOR.into(), now.into()])
+                .map_err(|err| Error::Internal(err.to_string()))?;
+        }
+        db.execute_raw(backend.build(&insert)).await?;
+        // The database folds both sides: Rust's to_lowercase and SQL's LOWER disagree beyond
+        // ASCII (SQLite folds ASCII only; PostgreSQL maps 'İ' to 'i'), and the unique index
+        // that decided which names already exist uses LOWER.
+        let lowered = chunk.iter().map(|n| Func::lower(Expr::val(n.as_str())));
+        tags.extend(
+            tag::Entity::find()
+                .filter(Expr::cust(r#"LOWER("tags"."name")"#).is_in(lowered))
+                .order_by_asc(tag::COLUMN.name)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(tags)
 }
 
 /// The colour of a tag created without one.
@@ -236,12 +247,27 @@ pub async fn update(
     }
 }
 
-/// Deletes a tag (its links to todos go with it); admins only. Returns the deleted tag.
-pub async fn delete(db: &impl ConnectionTrait, viewer: &Viewer, id: i32) -> Result<tag::Model> {
+/// Deletes a tag; admins only. Returns the deleted tag. Each todo that carried it changes
+/// (see [`todo_write::untag_everywhere`]) in the same transaction, and its owner hears of it.
+pub async fn delete(
+    db: &DatabaseConnection,
+    events: &Events,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<tag::Model> {
     require_admin(viewer)?;
-    let deleted = tag::Entity::delete_many()
-        .filter(tag::COLUMN.id.eq(id))
-        .exec_with_returning(db)
-        .await?;
-    deleted.into_iter().next().ok_or(Error::NotFound("tag"))
+    with_retry(|| async {
+        let txn = db.begin().await?;
+        let notices = todo_write::untag_everywhere(&txn, viewer, id).await?;
+        let deleted = tag::Entity::delete_many()
+            .filter(tag::COLUMN.id.eq(id))
+            .exec_with_returning(&txn)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(Error::NotFound("tag"))?;
+        events.commit(txn, notices).await?;
+        Ok(deleted)
+    })
+    .await
 }

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use entity::{todo, todo::Priority, todo_history, todo_history::TodoAction, todo_tag};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
-    TransactionTrait,
-    sea_query::{Expr, SimpleExpr},
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
+    QueryFilter, TransactionTrait,
+    sea_query::{Expr, Query, SimpleExpr},
 };
 
 use super::{now, retry::with_retry, tag, validate, viewer::Viewer};
@@ -151,11 +151,9 @@ async fn create_once(
     names.sort_by_key(|n| n.to_lowercase());
     names.dedup_by_key(|n| n.to_lowercase());
     let tags = tag::ensure(&txn, &names).await?;
-    let tag_id = |name: &str| {
-        tags.iter()
-            .find(|t| t.name.to_lowercase() == name.to_lowercase())
-            .map(|t| t.id)
-    };
+    let by_name: std::collections::HashMap<String, i32> =
+        tags.iter().map(|t| (t.name.to_lowercase(), t.id)).collect();
+    let tag_id = |name: &str| by_name.get(&name.to_lowercase()).copied();
     let mut links = Vec::new();
     let mut entries = Vec::new();
     for (todo, new) in created.iter().zip(todos) {
@@ -457,7 +455,8 @@ pub async fn delete_completed(
     .await
 }
 
-/// Replaces the todo's tags, creating missing ones; records TAGGED and/or UNTAGGED.
+/// Replaces the todo's tags, creating missing ones; records TAGGED and/or UNTAGGED. The
+/// same tags again change nothing (no version bump, history or event).
 pub async fn set_tags(
     db: &DatabaseConnection,
     events: &Events,
@@ -504,6 +503,16 @@ pub async fn set_tags(
             .copied()
             .filter(|t| !current.contains(t))
             .collect();
+        if removed.is_empty() && added.is_empty() {
+            // Nothing changes: the version bump was only the lock, so it is rolled back, and
+            // no history or event records a change that did not happen.
+            txn.rollback().await?;
+            return todo::Entity::find()
+                .filter(owned_by(viewer, id))
+                .one(db)
+                .await?
+                .ok_or(Error::NotFound("todo"));
+        }
         if !removed.is_empty() {
             todo_tag::Entity::delete_many()
                 .filter(todo_tag::COLUMN.todo_id.eq(id))
@@ -531,4 +540,45 @@ pub async fn set_tags(
         Ok(todo)
     })
     .await
+}
+
+/// Takes tag `tag_id` off every todo that carries it, as a change to each of them: version
+/// and updated_at bumped, an UNTAGGED entry by `viewer`, and the notices to send at commit.
+/// The links themselves go with the tag (ON DELETE CASCADE), in the caller's transaction.
+pub(crate) async fn untag_everywhere(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    tag_id: i32,
+) -> Result<Vec<Notice>> {
+    let now = now();
+    let tagged = Query::select()
+        .column(todo_tag::Column::TodoId)
+        .from(todo_tag::Entity)
+        .and_where(todo_tag::COLUMN.tag_id.eq(tag_id))
+        .to_owned();
+    let touched: Vec<(i32, i32)> = todo::Entity::update_many()
+        .col_expr(
+            todo::Column::Version,
+            Expr::col(todo::Column::Version).add(1),
+        )
+        .col_expr(todo::Column::UpdatedAt, Expr::val(now))
+        .filter(todo::COLUMN.id.in_subquery(tagged))
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.user_id))
+        .collect();
+    let entries: Vec<_> = touched
+        .iter()
+        .map(|(id, _)| history(*id, TodoAction::Untagged, viewer.user_id, now))
+        .collect();
+    for chunk in entries.chunks(CHUNK * 5) {
+        todo_history::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(touched
+        .into_iter()
+        .map(|(id, owner)| Notice::todo(EventKind::Updated, id, owner))
+        .collect())
 }
