@@ -65,9 +65,13 @@ impl AppState {
                 max_subscriptions: config.subscriptions.max_subscriptions,
             },
         );
-        let listener = events
-            .through_postgres()
-            .then(|| Arc::new(listener::spawn(config.database_url.clone(), &events)));
+        let listener = events.through_postgres().then(|| {
+            Arc::new(listener::spawn(
+                config.database_url.clone(),
+                db.clone(),
+                &events,
+            ))
+        });
         let rate_limiter = RateLimiter::new(&config.rate_limits);
         let limits = QueryLimits::new(
             config.limits.clone(),

@@ -17,7 +17,9 @@ use async_graphql::futures_util::{SinkExt, StreamExt};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::{
-    Backend, fixtures,
+    Backend,
+    fault_proxy::FaultProxy,
+    fixtures,
     test_app::{TestApp, error_code},
 };
 use tokio::net::TcpStream;
@@ -592,4 +594,58 @@ async fn the_listener_survives_losing_its_connection() {
     assert!(recovered, "readyz went down ({saw_down}) and came back");
     create(&app, &token, "after the reconnect").await;
     assert_eq!(events.event().await["kind"], "CREATED");
+}
+
+/// A logout whose notice was sent while this instance was not listening (its database
+/// connections cut) still ends the session's subscriptions: the listener re-checks the
+/// sessions it serves when it reconnects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_missed_while_not_listening_still_ends_the_subscription() {
+    let proxy = FaultProxy::start().await;
+    let Some(app) = TestApp::start_with(Backend::Postgres, |config| {
+        config.database_url = proxy.route(&config.database_url);
+    })
+    .await
+    else {
+        return;
+    };
+    let (second, second_url) = start_second_instance(app.database_url()).await;
+    let (token, _) = app.sign_up("ann").await;
+    let mut events = Client::subscribed(&app.url("/graphql"), &token).await;
+    app.wait_for_subscriptions(1).await;
+
+    proxy.refuse();
+    let mut down = false;
+    for _ in 0..100 {
+        let status = reqwest::get(app.url("/readyz")).await.map(|r| r.status());
+        if status.is_ok_and(|s| s.as_u16() == 503) {
+            down = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(down, "the first instance noticed it lost the database");
+    let body: Value = reqwest::Client::new()
+        .post(format!("{second_url}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": "mutation { logOut }" }))
+        .send()
+        .await
+        .expect("the second instance answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(body.get("errors"), None, "{body}");
+    events.silent().await;
+
+    proxy.restore();
+    let ended = events
+        .next(Duration::from_secs(20))
+        .await
+        .expect("the subscription ends once the listener is back");
+    assert_eq!(
+        ended["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{ended}"
+    );
+    drop(second);
 }

@@ -85,6 +85,20 @@ impl Hub {
         self.len() == 0
     }
 
+    /// The sessions that hold subscriptions here, each once.
+    pub fn session_ids(&self) -> Vec<i32> {
+        let mut ids: Vec<i32> = self
+            .lock()
+            .by_user
+            .values()
+            .flatten()
+            .map(|entry| entry.session_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Starts receiving the events of `user_id` for a subscription of `session_id`.
     pub fn subscribe(self: &Arc<Self>, user_id: i32, session_id: i32) -> Result<Receiver> {
         let mut subscribers = self.lock();

@@ -1,8 +1,10 @@
 //! The one LISTEN connection of an instance on PostgreSQL: it receives every instance's
 //! notices and hands them to this instance's hub. When the connection drops it reconnects
 //! with exponential backoff and jitter; meanwhile /readyz reports it down. Notices sent
-//! while it is down are lost (PostgreSQL keeps none for absent listeners); subscribers
-//! resume with the next one.
+//! while it is down are lost (PostgreSQL keeps none for absent listeners): subscribers
+//! resume with the next todo event, and, so that a logout is never among the lost, every
+//! reconnect checks the sessions of this instance's subscribers against the database and
+//! ends those that are gone or expired.
 
 use std::{
     sync::{
@@ -13,9 +15,12 @@ use std::{
 };
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use sea_orm::sqlx::postgres::PgListener;
+use entity::session;
+use sea_orm::{
+    DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, sqlx::postgres::PgListener,
+};
 
-use super::{CHANNEL, Events, Hub, notice};
+use super::{CHANNEL, Events, Hub, Notice, notice};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -29,22 +34,29 @@ impl Drop for ListenerTask {
     }
 }
 
-/// Starts listening on `database_url` for `events`' hub.
-pub fn spawn(database_url: String, events: &Events) -> ListenerTask {
+/// Starts listening on `database_url` for `events`' hub; `db` re-checks sessions after a
+/// reconnect.
+pub fn spawn(database_url: String, db: DatabaseConnection, events: &Events) -> ListenerTask {
     let hub = events.hub().clone();
     let listening = events.listening_flag();
-    let task = tokio::spawn(async move { run(&database_url, &hub, &listening).await });
+    let task = tokio::spawn(async move { run(&database_url, &db, &hub, &listening).await });
     ListenerTask(task.abort_handle())
 }
 
-async fn run(database_url: &str, hub: &Hub, listening: &AtomicBool) {
+async fn run(database_url: &str, db: &DatabaseConnection, hub: &Hub, listening: &AtomicBool) {
     let mut backoff = FIRST_BACKOFF;
+    let mut reconnecting = false;
     loop {
         match listen(database_url).await {
             Ok(mut listener) => {
                 listening.store(true, Ordering::Relaxed);
                 backoff = FIRST_BACKOFF;
                 tracing::info!(channel = CHANNEL, "listening for events");
+                // Listening again before the check, so that a logout after it is heard.
+                if reconnecting {
+                    end_lost_sessions(db, hub).await;
+                }
+                reconnecting = true;
                 // `try_recv` answers `None` when the connection is lost; reconnecting is
                 // ours to do, with backoff.
                 loop {
@@ -71,6 +83,32 @@ async fn run(database_url: &str, hub: &Hub, listening: &AtomicBool) {
         let jitter = Duration::from_millis(u64::from(OsRng.next_u32() % 100));
         tokio::time::sleep(backoff + jitter).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Ends the subscriptions whose session no longer exists or has expired: their logout
+/// notice may have been sent while this instance was not listening. Should the check itself
+/// fail, the sessions stay open until they expire, as before the reconnect; it is logged.
+async fn end_lost_sessions(db: &DatabaseConnection, hub: &Hub) {
+    let held = hub.session_ids();
+    if held.is_empty() {
+        return;
+    }
+    let live: Result<Vec<i32>, _> = session::Entity::find()
+        .select_only()
+        .column(session::Column::Id)
+        .filter(session::COLUMN.id.is_in(held.iter().copied()))
+        .filter(session::COLUMN.expires_at.gt(chrono::Utc::now()))
+        .into_tuple()
+        .all(db)
+        .await;
+    match live {
+        Ok(live) => {
+            for session_id in held.into_iter().filter(|id| !live.contains(id)) {
+                hub.dispatch(&Notice::SessionEnded { session_id });
+            }
+        }
+        Err(err) => tracing::warn!(%err, "cannot re-check the subscribers' sessions"),
     }
 }
 

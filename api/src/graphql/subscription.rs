@@ -13,7 +13,7 @@ use super::{context::ContextExt, todo::Todo};
 use crate::{
     error::{Error, Result},
     events::{Closed, EventKind, Events, Receiver},
-    service::viewer::Viewer,
+    service::{self, viewer::Viewer},
 };
 
 /// The subscription root.
@@ -157,13 +157,22 @@ async fn next_event(feed: &mut Feed) -> Result<TodoEvent> {
                 ));
             }
         };
-        // The notice was addressed to the viewer by the transaction that changed the todo
-        // while it was theirs: that is the permission to see it, even if it has been
-        // transferred away (TRANSFERRED_OUT, or a change just before) by the time it is read.
-        let todo = todo::Entity::find_by_id(delivery.todo_id)
-            .one(&feed.db)
-            .await?;
-        // A todo that is gone (no hard deletes today) has nothing to show.
+        // Loaded through the visibility rules, as any read: a change made while the todo
+        // was the viewer's but read after it was handed away is not shown (the viewer then
+        // gets TRANSFERRED_OUT instead). That one event is the exception: the transfer's
+        // own notice, addressed to the previous owner, is the permission to see the todo
+        // as it was handed over.
+        let todo = if delivery.kind == EventKind::TransferredOut {
+            todo::Entity::find_by_id(delivery.todo_id)
+                .one(&feed.db)
+                .await?
+        } else {
+            service::todo_list::by_ids(&feed.db, Some(&feed.viewer), &[delivery.todo_id])
+                .await?
+                .remove(&delivery.todo_id)
+        };
+        // A todo that is gone (no hard deletes today) or no longer visible has nothing to
+        // show.
         if let Some(todo) = todo {
             return Ok(TodoEvent {
                 kind: delivery.kind,
