@@ -115,6 +115,7 @@ async fn get_runs_queries(backend: Backend) {
 }
 tests::both_backends!(get_runs_queries);
 
+/// Mutations and subscriptions over GET: 405, and nothing runs.
 async fn get_refuses_mutations_with_405(backend: Backend) {
     let Some(app) = TestApp::start(backend).await else {
         return;
@@ -122,7 +123,8 @@ async fn get_refuses_mutations_with_405(backend: Backend) {
     let sign_up = r#"mutation { signUp(input: { email: "eve@example.com", username: "eve",
         password: "password123" }) { token } }"#;
     let picked = "query Read { __typename } mutation Write { logOut }";
-    for (query, operation) in [(sign_up, ""), (picked, "Write")] {
+    let subscription = "subscription { todoEvents { kind } }";
+    for (query, operation) in [(sign_up, ""), (picked, "Write"), (subscription, "")] {
         let reply = get(
             &app,
             &[("query", query), ("operationName", operation)],

@@ -14,7 +14,7 @@ use std::{
 };
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use tests::{
     Backend,
@@ -333,6 +333,23 @@ async fn the_handshake_refuses_missing_bad_and_late_tokens(backend: Backend) {
         .await;
     assert_eq!(forged.close_code().await, 4401);
 
+    // A token whose session has expired is no token.
+    let (stale, _) = app.sign_up("old").await;
+    let sessions = entity::session::Entity::update_many()
+        .col_expr(
+            entity::session::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .exec(app.db())
+        .await
+        .expect("expire the session");
+    assert_eq!(sessions.rows_affected, 1);
+    let mut expired = Client::connect(&url).await;
+    expired
+        .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {stale}") } }))
+        .await;
+    assert_eq!(expired.close_code().await, 4401, "an expired token");
+
     let mut eager = Client::connect(&url).await;
     eager
         .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": EVENTS } }))
@@ -649,3 +666,81 @@ async fn a_logout_missed_while_not_listening_still_ends_the_subscription() {
     );
     drop(second);
 }
+
+/// The limits: subscriptions per socket and per server are refused beyond their number
+/// with RATE_LIMITED, and a subscription that falls behind its queue is ended with an error
+/// after the events it had, instead of being buffered without limit.
+async fn subscription_limits_and_queues_are_bounded(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |c| {
+        c.subscriptions.max_subscriptions_per_connection = 2;
+        c.subscriptions.max_subscriptions = 3;
+        c.subscriptions.subscriber_queue = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let url = app.url("/graphql");
+    let subscribe =
+        |id: &str| json!({ "type": "subscribe", "id": id, "payload": { "query": EVENTS } });
+    let refused = |message: &Value| {
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(
+            message["payload"]["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+            "{message}"
+        );
+    };
+
+    let mut first = Client::authenticated(&url, &ann).await;
+    first.send(subscribe("a")).await;
+    first.send(subscribe("b")).await;
+    app.wait_for_subscriptions(2).await;
+    first.send(subscribe("c")).await;
+    refused(&first.next(ARRIVES).await.expect("the third is refused"));
+
+    // Another socket may open one more: the server's limit is three.
+    let mut second = Client::authenticated(&url, &ann).await;
+    second.send(subscribe("d")).await;
+    app.wait_for_subscriptions(3).await;
+    second.send(subscribe("e")).await;
+    refused(&second.next(ARRIVES).await.expect("the fourth is refused"));
+
+    // Ten events at once into queues of two: the subscription gets what it had queued, then
+    // the error that ends it.
+    let input: Vec<Value> = (0..10)
+        .map(|n| json!({ "title": format!("t{n}") }))
+        .collect();
+    mutate(
+        &app,
+        &ann,
+        "mutation($input: [CreateTodoInput!]!) { createTodos(input: $input) { id } }",
+        json!({ "input": input }),
+    )
+    .await;
+    let mut delivered = 0;
+    loop {
+        let message = second.next(ARRIVES).await.expect("events, then the error");
+        match message["payload"].get("errors") {
+            None => delivered += 1,
+            Some(errors) => {
+                assert_eq!(errors[0]["extensions"]["code"], "RATE_LIMITED", "{message}");
+                assert!(
+                    errors[0]["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("faster")),
+                    "{message}"
+                );
+                break;
+            }
+        }
+    }
+    // The reader may take an event or two off the queue while the ten arrive, but never
+    // all of them: it was cut off.
+    assert!(delivered < 10, "all {delivered} events were buffered");
+    assert_eq!(
+        second.next(ARRIVES).await.expect("complete")["type"],
+        "complete"
+    );
+}
+tests::both_backends!(subscription_limits_and_queues_are_bounded);
