@@ -7,7 +7,7 @@
 )]
 
 use api::service::{
-    page::{PageArgs, PageLimits, Window},
+    page::{Cursor, PageArgs, PageLimits, SortKey, Window},
     todo_list::{self, Parent, TodoFilter, TodoListQuery, TodoOrder, TodoOrderField},
     viewer::Viewer,
 };
@@ -241,6 +241,53 @@ async fn list_queries_use_indexes_postgres() {
             &["todos", "todo_tags"]
         };
         assert_no_scan(&name, &plan, big_tables);
+    }
+
+    // Deep pages seek: with a cursor far down the list, the index is entered at the cursor
+    // (an Index Cond on the sort key), not read from its start and filtered.
+    let deep = |field: TodoOrderField, key: SortKey, descending: bool| {
+        let order = TodoOrder { field, descending };
+        let cursor = Cursor {
+            ordering: order.cursor_name().to_owned(),
+            key,
+            id: 40_000,
+        };
+        let args = PageArgs {
+            first: Some(10),
+            after: Some(cursor.encode()),
+            ..Default::default()
+        };
+        TodoListQuery {
+            window: Window::new(&args, LIMITS, order.cursor_name()).expect("a window"),
+            filter: TodoFilter::default(),
+            order,
+            with_description: false,
+        }
+    };
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(30);
+    for (name, query, key) in [
+        (
+            "newest first",
+            deep(TodoOrderField::CreatedAt, SortKey::Time(long_ago), true),
+            "created_at",
+        ),
+        (
+            "by title",
+            deep(TodoOrderField::Title, SortKey::Text("todo 5".into()), false),
+            "title",
+        ),
+        (
+            "by priority",
+            deep(TodoOrderField::Priority, SortKey::Int(1), true),
+            "CASE",
+        ),
+    ] {
+        let statement = todo_list::page_statement(DbBackend::Postgres, Some(&admin), &query);
+        let plan = plan(&db, statement.expect("a statement")).await;
+        let seeks = plan
+            .lines()
+            .any(|line| line.contains("Index Cond") && line.contains(key));
+        assert!(seeks, "a deep page {name} does not seek:\n{plan}");
     }
 
     // A rare word: the trigram indexes find its few rows instead of the whole table being

@@ -313,10 +313,21 @@ impl QuerySort {
                 let mut any = Condition::any()
                     .add(beyond(key(), value.value()))
                     .add(Condition::all().add(key().eq(value.value())).add(id_beyond));
-                if self.sort.nullable && self.nulls_last {
-                    any = any.add(key().is_null());
+                if self.sort.nullable {
+                    if self.nulls_last {
+                        any = any.add(key().is_null());
+                    }
+                    return any;
                 }
-                any
+                // The same rows, plus a plain bound on the key that an index can seek to: an
+                // OR alone makes the database read the index from its start and discard
+                // everything before the cursor, so deep pages would cost their depth.
+                let bound = if self.descending {
+                    key().lte(value.value())
+                } else {
+                    key().gte(value.value())
+                };
+                Condition::all().add(bound).add(any)
             }
         }
     }
