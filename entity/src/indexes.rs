@@ -47,11 +47,15 @@ const fn live_todos(name: &'static str, columns: &'static [&'static str]) -> Ind
     }
 }
 
-/// A trigram index of one todo column, behind `search`.
-const fn trigram(name: &'static str, columns: &'static [&'static str]) -> IndexDef {
+/// A trigram index behind a substring search.
+const fn trigram(
+    name: &'static str,
+    table: &'static str,
+    columns: &'static [&'static str],
+) -> IndexDef {
     IndexDef {
         name,
-        table: "todos",
+        table,
         columns,
         unique: false,
         predicate: None,
@@ -104,8 +108,10 @@ pub const INDEXES: &[IndexDef] = &[
         "todos_live_due_desc_idx",
         &["(due_date IS NULL)", "due_date DESC", "id DESC"],
     ),
-    trigram("todos_title_trgm_idx", &["title"]),
-    trigram("todos_description_trgm_idx", &["description"]),
+    trigram("todos_title_trgm_idx", "todos", &["title"]),
+    trigram("todos_description_trgm_idx", "todos", &["description"]),
+    trigram("users_username_trgm_idx", "users", &["lower(username)"]),
+    trigram("tags_name_trgm_idx", "tags", &["lower(name)"]),
     IndexDef {
         name: "tags_name_lower_idx",
         table: "tags",

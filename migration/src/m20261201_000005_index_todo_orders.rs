@@ -1,6 +1,7 @@
 //! Indexes for the lists that span every user's todos (an admin's `Query.todos`): one per
 //! ordering the API offers, so that a page in any order is read from an index instead of
-//! sorting the whole table, and trigram indexes for `search` on PostgreSQL.
+//! sorting the whole table; and on PostgreSQL trigram indexes for the substring searches
+//! (todos' `search`, `users(search:)`, `tags(search:)`).
 //!
 //! Each index holds the sort key exactly as the server's ORDER BY writes it, then `id` (the
 //! keyset tiebreak), and only live rows. Due dates sort with NULLs last in both directions,
@@ -30,10 +31,13 @@ const ORDER_INDEXES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Trigram indexes behind ILIKE '%word%' on the searched columns.
-const SEARCH_INDEXES: &[(&str, &str)] = &[
-    ("todos_title_trgm_idx", "title"),
-    ("todos_description_trgm_idx", "description"),
+/// Trigram indexes behind the searches' `ILIKE '%word%'` and `LOWER(...) LIKE '%word%'`:
+/// (name, table, indexed expression, written as the search writes it).
+const SEARCH_INDEXES: &[(&str, &str, &str)] = &[
+    ("todos_title_trgm_idx", "todos", r#""title""#),
+    ("todos_description_trgm_idx", "todos", r#""description""#),
+    ("users_username_trgm_idx", "users", r#"lower("username")"#),
+    ("tags_name_trgm_idx", "tags", r#"lower("name")"#),
 ];
 
 #[async_trait::async_trait]
@@ -56,10 +60,10 @@ impl MigrationTrait for Migration {
                  RAISE NOTICE 'pg_trgm is not available: search will scan'; END $$",
             )
             .await?;
-            for (name, column) in SEARCH_INDEXES {
+            for (name, table, expression) in SEARCH_INDEXES {
                 db.execute_unprepared(&format!(
                     r#"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
-                       CREATE INDEX "{name}" ON "todos" USING gin ("{column}" gin_trgm_ops);
+                       CREATE INDEX "{name}" ON "{table}" USING gin ({expression} gin_trgm_ops);
                        END IF; END $$"#
                 ))
                 .await?;
@@ -71,7 +75,11 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         // The extension stays: other schemas in the database may use it.
-        for (name, _) in ORDER_INDEXES.iter().chain(SEARCH_INDEXES) {
+        let names = ORDER_INDEXES
+            .iter()
+            .map(|(name, _)| name)
+            .chain(SEARCH_INDEXES.iter().map(|(name, _, _)| name));
+        for name in names {
             db.execute_unprepared(&format!(r#"DROP INDEX IF EXISTS "{name}""#))
                 .await?;
         }

@@ -13,7 +13,7 @@ use api::service::{
 };
 use entity::user::Role;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryTrait, Statement};
 use tests::{Backend, TestDb};
 
 const LIMITS: PageLimits = PageLimits {
@@ -36,6 +36,10 @@ async fn seed(db: &DatabaseConnection) {
                 now() - (u * 25 + i) * interval '1 minute', now() - ((u * 37 + i * 11) % 5000) * interval '1 minute'
          FROM generate_series(1, 2000) u, generate_series(1, 25) i",
         "INSERT INTO tags (name, created_at) SELECT 'tag' || n, now() FROM generate_series(1, 100) n",
+        // Users and tags enough that their searches need an index (no todos of their own).
+        "INSERT INTO users (email, username, password_hash, created_at, updated_at)
+         SELECT 'v' || n || '@example.com', 'visitor' || n, 'x', now(), now() FROM generate_series(1, 30000) n",
+        "INSERT INTO tags (name, created_at) SELECT 'label' || n, now() FROM generate_series(1, 30000) n",
         "INSERT INTO todo_tags (todo_id, tag_id) SELECT id, 1 + id % 100 FROM todos",
         "INSERT INTO todo_tags (todo_id, tag_id) SELECT id, 1 + (id * 7) % 100 FROM todos WHERE (id * 7) % 100 <> id % 100",
         // As autovacuum would: statistics, and the trigram indexes' pending lists flushed
@@ -289,6 +293,29 @@ async fn list_queries_use_indexes_postgres() {
             .any(|line| line.contains("Index Cond") && line.contains(key));
         assert!(seeks, "a deep page {name} does not seek:\n{plan}");
     }
+
+    // Searching users and tags for a rare word: their trigram indexes, not a scan.
+    let window = Window::new(
+        &PageArgs {
+            first: Some(10),
+            ..Default::default()
+        },
+        LIMITS,
+        "user:username",
+    )
+    .expect("a window");
+    let users = api::service::user::page_select(Some("user4321"), &window);
+    let plan_users = plan(&db, users.build(DbBackend::Postgres)).await;
+    assert!(
+        plan_users.contains("users_username_trgm_idx"),
+        "users(search:) does not use its trigram index:\n{plan_users}"
+    );
+    let tags = api::service::tag::page_select(Some("tag1234"), &window);
+    let plan_tags = plan(&db, tags.build(DbBackend::Postgres)).await;
+    assert!(
+        plan_tags.contains("tags_name_trgm_idx"),
+        "tags(search:) does not use its trigram index:\n{plan_tags}"
+    );
 
     // A rare word: the trigram indexes find its few rows instead of the whole table being
     // read, in whatever order the page wants.

@@ -333,6 +333,20 @@ impl QuerySort {
     }
 }
 
+/// `select` narrowed to one page of `window` in `sort` order: after the cursor, ordered,
+/// and one row more than the page (see [`Window::finish`]).
+pub fn keyset<E: EntityTrait>(select: Select<E>, sort: Sort, window: &Window) -> Select<E> {
+    let sort = sort.for_window(window);
+    let mut select = select;
+    if let Some(cursor) = &window.cursor {
+        select = select.filter(sort.after(cursor));
+    }
+    for (expr, order) in sort.order_by() {
+        select = select.order_by(expr, order);
+    }
+    select.limit(window.fetch())
+}
+
 /// The statement behind [`pages_by_parent`]: every parent's page in one statement.
 /// `select` carries the filters; `parent_sql` names the parent column.
 ///

@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, SqlErr, TransactionTrait,
     sea_query::{Expr, Func, LikeExpr, OnConflict, Query},
 };
 
@@ -96,15 +96,16 @@ pub async fn page(
     search: Option<&str>,
     window: &Window,
 ) -> Result<Page<tag::Model>> {
-    let sort = SORT.for_window(window);
-    let mut select = tag::Entity::find().filter(search_condition(search));
-    if let Some(cursor) = &window.cursor {
-        select = select.filter(sort.after(cursor));
-    }
-    for (expr, order) in sort.order_by() {
-        select = select.order_by(expr, order);
-    }
-    Ok(window.finish(select.limit(window.fetch()).all(db).await?))
+    Ok(window.finish(page_select(search, window).all(db).await?))
+}
+
+/// The query behind [`page`].
+pub fn page_select(search: Option<&str>, window: &Window) -> sea_orm::Select<tag::Entity> {
+    super::page::keyset(
+        tag::Entity::find().filter(search_condition(search)),
+        SORT,
+        window,
+    )
 }
 
 /// How many tags contain `search`.

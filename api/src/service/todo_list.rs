@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::{tag, todo, todo::Priority, todo_tag};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, Iterable, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Statement,
+    QueryFilter, QuerySelect, QueryTrait, RelationTrait, Select, Statement,
     sea_query::{Expr, LikeExpr, Query, extension::postgres::PgExpr},
 };
 
@@ -363,20 +363,13 @@ fn page_select(
     visible: Condition,
     query: &TodoListQuery,
 ) -> Select<todo::Entity> {
-    let sort = query.order.sort().for_window(&query.window);
-    let mut select = project(
+    let select = project(
         todo::Entity::find()
             .filter(visible)
             .filter(filter_condition(&query.filter, backend)),
         query.with_description,
     );
-    if let Some(cursor) = &query.window.cursor {
-        select = select.filter(sort.after(cursor));
-    }
-    for (expr, order) in sort.order_by() {
-        select = select.order_by(expr, order);
-    }
-    select.limit(query.window.fetch())
+    page::keyset(select, query.order.sort(), &query.window)
 }
 
 /// The statement behind [`page`]; `None` when the viewer sees no todos.

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter,
     sea_query::{Expr, LikeExpr},
 };
 
@@ -122,15 +122,16 @@ pub async fn page(
     search: Option<&str>,
     window: &Window,
 ) -> Result<Page<user::Model>> {
-    let sort = SORT.for_window(window);
-    let mut select = user::Entity::find().filter(search_condition(search));
-    if let Some(cursor) = &window.cursor {
-        select = select.filter(sort.after(cursor));
-    }
-    for (expr, order) in sort.order_by() {
-        select = select.order_by(expr, order);
-    }
-    Ok(window.finish(select.limit(window.fetch()).all(db).await?))
+    Ok(window.finish(page_select(search, window).all(db).await?))
+}
+
+/// The query behind [`page`].
+pub fn page_select(search: Option<&str>, window: &Window) -> sea_orm::Select<user::Entity> {
+    super::page::keyset(
+        user::Entity::find().filter(search_condition(search)),
+        SORT,
+        window,
+    )
 }
 
 /// How many users contain `search`.
