@@ -87,12 +87,15 @@ impl TagQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         search: Option<String>,
     ) -> async_graphql::Result<TagConnection> {
         let args = PageArgs {
             first,
             after,
-            ..Default::default()
+            last,
+            before,
         };
         let window = window(ctx, args, service::tag::ORDERING)?;
         let page = service::tag::page(ctx.db()?, search.as_deref(), &window).await?;

@@ -308,11 +308,14 @@ impl Todo {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<TodoHistoryConnection> {
         let args = PageArgs {
             first,
             after,
-            ..Default::default()
+            last,
+            before,
         };
         let window = window(ctx, args, service::history::ORDERING)?;
         let loaders = ctx.app_data::<Loaders>()?;
