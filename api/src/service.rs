@@ -9,6 +9,7 @@ pub mod page;
 pub mod password;
 pub mod preferences;
 pub mod retry;
+pub mod search;
 pub mod tag;
 pub mod todo_list;
 pub mod todo_write;

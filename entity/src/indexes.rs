@@ -111,7 +111,7 @@ pub const INDEXES: &[IndexDef] = &[
     trigram("todos_title_trgm_idx", "todos", &["title"]),
     trigram("todos_description_trgm_idx", "todos", &["description"]),
     trigram("users_username_trgm_idx", "users", &["lower(username)"]),
-    trigram("tags_name_trgm_idx", "tags", &["lower(name)"]),
+    trigram("tags_name_trgm_idx", "tags", &["name"]),
     IndexDef {
         name: "tags_name_lower_idx",
         table: "tags",

@@ -32,12 +32,15 @@ const ORDER_INDEXES: &[(&str, &str)] = &[
 ];
 
 /// Trigram indexes behind the searches' `ILIKE '%word%'` and `LOWER(...) LIKE '%word%'`:
-/// (name, table, indexed expression, written as the search writes it).
+/// (name, table, indexed expression, written as the search writes it). Usernames are also
+/// looked up by equality, and a GIN index answers `=` too (slowly, and never better than
+/// the unique B-tree): theirs is on LOWER(username), which no equality lookup uses. Tags
+/// are looked up by LOWER(name), so theirs is on the bare name.
 const SEARCH_INDEXES: &[(&str, &str, &str)] = &[
     ("todos_title_trgm_idx", "todos", r#""title""#),
     ("todos_description_trgm_idx", "todos", r#""description""#),
     ("users_username_trgm_idx", "users", r#"lower("username")"#),
-    ("tags_name_trgm_idx", "tags", r#"lower("name")"#),
+    ("tags_name_trgm_idx", "tags", r#""name""#),
 ];
 
 #[async_trait::async_trait]

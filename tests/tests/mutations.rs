@@ -260,12 +260,72 @@ async fn update_keeps_absent_clears_null_and_checks_versions(backend: Backend) {
         )
         .await;
     assert_eq!(error_code(&foreign), Some("NOT_FOUND"), "{foreign}");
+
+    // completed: false reopens it and clears completedAt; the history says which change it
+    // was, and a completion that comes with other changes is an update.
+    let body = app
+        .gql_as(
+            &token,
+            UPDATE,
+            json!({ "input": { "id": id, "completed": false } }),
+        )
+        .await;
+    let reopened = &body["data"]["updateTodo"];
+    assert_eq!(
+        (
+            &reopened["completed"],
+            &reopened["completedAt"],
+            &reopened["version"]
+        ),
+        (&json!(false), &Value::Null, &json!(4)),
+        "{body}"
+    );
+    assert_eq!(
+        history_actions(&app).await.last().map(String::as_str),
+        Some("Reopened")
+    );
+    let body = app
+        .gql_as(
+            &token,
+            UPDATE,
+            json!({ "input": { "id": id, "completed": true, "priority": "LOW" } }),
+        )
+        .await;
+    assert!(
+        body["data"]["updateTodo"]["completedAt"].is_string(),
+        "{body}"
+    );
+    assert_eq!(
+        history_actions(&app).await.last().map(String::as_str),
+        Some("Updated")
+    );
+    let body = app
+        .gql_as(
+            &token,
+            UPDATE,
+            json!({ "input": { "id": id, "completed": false } }),
+        )
+        .await;
+    assert_eq!(body.get("errors"), None, "{body}");
+    let body = app
+        .gql_as(
+            &token,
+            UPDATE,
+            json!({ "input": { "id": id, "completed": true } }),
+        )
+        .await;
+    assert_eq!(body.get("errors"), None, "{body}");
+    assert_eq!(
+        history_actions(&app).await.last().map(String::as_str),
+        Some("Completed")
+    );
+
     let stored = todo::Entity::find()
         .one(app.db())
         .await
         .expect("query")
         .expect("todo");
-    assert_eq!((stored.title.as_str(), stored.version), ("Final", 3));
+    assert_eq!((stored.title.as_str(), stored.version), ("Final", 7));
 }
 tests::both_backends!(update_keeps_absent_clears_null_and_checks_versions);
 
@@ -356,12 +416,17 @@ async fn transfer_and_set_tags(backend: Backend) {
         body["data"]["setTodoTags"],
         json!({ "tags": [{ "name": "urgent" }, { "name": "work" }], "version": 2 })
     );
+    assert_eq!(history_actions(&app).await, ["Created", "Tagged"]);
     let body = app
         .gql_as(&ann, set, json!({ "id": id, "tags": ["urgent"] }))
         .await;
     assert_eq!(
         body["data"]["setTodoTags"]["tags"],
         json!([{ "name": "urgent" }])
+    );
+    assert_eq!(
+        history_actions(&app).await,
+        ["Created", "Tagged", "Untagged"]
     );
     // The same tags again (in another case) change nothing: no version, no history.
     let entries = history_actions(&app).await.len();

@@ -304,17 +304,29 @@ async fn list_queries_use_indexes_postgres() {
         "user:username",
     )
     .expect("a window");
-    let users = api::service::user::page_select(Some("user4321"), &window);
+    let users = api::service::user::page_select(Some("visitor4321"), &window);
     let plan_users = plan(&db, users.build(DbBackend::Postgres)).await;
     assert!(
         plan_users.contains("users_username_trgm_idx"),
         "users(search:) does not use its trigram index:\n{plan_users}"
     );
-    let tags = api::service::tag::page_select(Some("tag1234"), &window);
+    let tags = api::service::tag::page_select(DbBackend::Postgres, Some("label1234"), &window);
     let plan_tags = plan(&db, tags.build(DbBackend::Postgres)).await;
     assert!(
         plan_tags.contains("tags_name_trgm_idx"),
         "tags(search:) does not use its trigram index:\n{plan_tags}"
+    );
+
+    // Tags looked up by name (creating a todo's tags, tag(name:)) take the unique B-tree,
+    // never a trigram index, which answers `=` too but slowly.
+    let lookup = Statement::from_string(
+        DbBackend::Postgres,
+        r#"SELECT * FROM "tags" WHERE LOWER("tags"."name") IN (LOWER('label1'), LOWER('label2'))"#,
+    );
+    let plan_lookup = plan(&db, lookup).await;
+    assert!(
+        plan_lookup.contains("tags_name_lower_idx") && !plan_lookup.contains("trgm"),
+        "{plan_lookup}"
     );
 
     // A rare word: the trigram indexes find its few rows instead of the whole table being

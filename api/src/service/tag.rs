@@ -7,16 +7,16 @@ use entity::{tag, todo_tag};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
     QueryFilter, QueryOrder, SqlErr, TransactionTrait,
-    sea_query::{Expr, Func, LikeExpr, OnConflict, Query},
+    sea_query::{Expr, Func, OnConflict, Query},
 };
 
 use super::{
     now,
     page::{Cursor, Page, Sort, SortKey, Window},
     retry::with_retry,
-    todo_write, validate,
+    search, todo_write, validate,
     viewer::Viewer,
 };
 use crate::{
@@ -80,12 +80,12 @@ pub async fn by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<tag
         .await?)
 }
 
-fn search_condition(search: Option<&str>) -> sea_orm::Condition {
+fn search_condition(search: Option<&str>, backend: DbBackend) -> sea_orm::Condition {
     let mut all = sea_orm::Condition::all();
     if let Some(search) = search.filter(|s| !s.is_empty()) {
-        let pattern = super::todo_list::like_pattern(&search.to_lowercase());
-        all = all
-            .add(Expr::cust(r#"LOWER("tags"."name")"#).like(LikeExpr::new(pattern).escape('\\')));
+        // The bare column: tags are looked up by LOWER(name), which its trigram index
+        // must not serve (see search::lower_contains).
+        all = all.add(search::contains(r#""tags"."name""#, search, backend));
     }
     all
 }
@@ -96,13 +96,18 @@ pub async fn page(
     search: Option<&str>,
     window: &Window,
 ) -> Result<Page<tag::Model>> {
-    Ok(window.finish(page_select(search, window).all(db).await?))
+    let select = page_select(db.get_database_backend(), search, window);
+    Ok(window.finish(select.all(db).await?))
 }
 
 /// The query behind [`page`].
-pub fn page_select(search: Option<&str>, window: &Window) -> sea_orm::Select<tag::Entity> {
+pub fn page_select(
+    backend: DbBackend,
+    search: Option<&str>,
+    window: &Window,
+) -> sea_orm::Select<tag::Entity> {
     super::page::keyset(
-        tag::Entity::find().filter(search_condition(search)),
+        tag::Entity::find().filter(search_condition(search, backend)),
         SORT,
         window,
     )
@@ -111,7 +116,7 @@ pub fn page_select(search: Option<&str>, window: &Window) -> sea_orm::Select<tag
 /// How many tags contain `search`.
 pub async fn count(db: &impl ConnectionTrait, search: Option<&str>) -> Result<u64> {
     Ok(tag::Entity::find()
-        .filter(search_condition(search))
+        .filter(search_condition(search, db.get_database_backend()))
         .count(db)
         .await?)
 }

@@ -12,12 +12,13 @@ use entity::{tag, todo, todo::Priority, todo_tag};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, Iterable, JoinType,
     QueryFilter, QuerySelect, QueryTrait, RelationTrait, Select, Statement,
-    sea_query::{Expr, LikeExpr, Query, extension::postgres::PgExpr},
+    sea_query::{Expr, Query},
 };
 
 use super::{
     now,
     page::{self, Cursor, Page, Sort, SortKey, Window},
+    search,
     viewer::Viewer,
 };
 use crate::error::Result;
@@ -165,15 +166,6 @@ fn visible_to(viewer: Option<&Viewer>) -> Option<Condition> {
     }
 }
 
-/// `%`, `_` and the escape character itself match literally.
-pub(crate) fn like_pattern(search: &str) -> String {
-    let escaped = search
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 fn filter_condition(filter: &TodoFilter, backend: DbBackend) -> Condition {
     let mut all = Condition::all();
     all = if filter.deleted == Some(true) {
@@ -188,21 +180,14 @@ fn filter_condition(filter: &TodoFilter, backend: DbBackend) -> Condition {
         all = all.add(todo::Column::Priority.is_in(priorities.iter().copied()));
     }
     if let Some(search) = &filter.search {
-        // ILIKE on PostgreSQL, whose default escape character is already the backslash
-        // (sea-query would parenthesise an ESCAPE clause after ILIKE into invalid SQL);
-        // SQLite's LIKE already ignores (ASCII) case but has no default escape character.
-        let matches = |column: todo::Column| {
-            let column = Expr::col((todo::Entity, column));
-            let pattern = LikeExpr::new(like_pattern(search));
-            match backend {
-                DbBackend::Postgres => column.ilike(pattern),
-                _ => column.like(pattern.escape('\\')),
-            }
-        };
         all = all.add(
             Condition::any()
-                .add(matches(todo::Column::Title))
-                .add(matches(todo::Column::Description)),
+                .add(search::contains(r#""todos"."title""#, search, backend))
+                .add(search::contains(
+                    r#""todos"."description""#,
+                    search,
+                    backend,
+                )),
         );
     }
     if let Some(overdue) = filter.overdue {

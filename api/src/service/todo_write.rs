@@ -274,13 +274,14 @@ pub async fn update(
             _ => Error::NotFound("todo"),
         });
     };
+    // COMPLETED and REOPENED say all that happened; anything more is an UPDATED.
+    let completion_only = changes.title.is_none()
+        && changes.description.is_none()
+        && changes.priority.is_none()
+        && changes.due_date.is_none();
     let action = match changes.completed {
-        Some(true) if changes.title.is_none() && changes.description.is_none() => {
-            TodoAction::Completed
-        }
-        Some(false) if changes.title.is_none() && changes.description.is_none() => {
-            TodoAction::Reopened
-        }
+        Some(true) if completion_only => TodoAction::Completed,
+        Some(false) if completion_only => TodoAction::Reopened,
         _ => TodoAction::Updated,
     };
     todo_history::Entity::insert(history(todo.id, action, viewer.user_id, now))

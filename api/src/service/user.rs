@@ -4,11 +4,8 @@ use std::collections::HashMap;
 
 use entity::user;
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter,
-    sea_query::{Expr, LikeExpr},
+    ActiveModelTrait, ActiveValue::Set, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 use super::{
@@ -108,10 +105,12 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i3
 fn search_condition(search: Option<&str>) -> Condition {
     let mut all = Condition::all();
     if let Some(search) = search.filter(|s| !s.is_empty()) {
-        let pattern = super::todo_list::like_pattern(&search.to_lowercase());
-        all = all.add(
-            Expr::cust(r#"LOWER("users"."username")"#).like(LikeExpr::new(pattern).escape('\\')),
-        );
+        // LOWER: usernames are also looked up by equality, which their trigram index
+        // (on LOWER(username)) must not serve.
+        all = all.add(super::search::lower_contains(
+            r#""users"."username""#,
+            search,
+        ));
     }
     all
 }
