@@ -43,6 +43,13 @@ pub enum Error {
         /// Seconds until the oldest counted failure leaves the window.
         retry_after_secs: u64,
     },
+    /// As many requests run as the server allows (`--max-in-flight`); try again after
+    /// `retry_after_secs`.
+    #[error("the server is busy: retry in {retry_after_secs} s")]
+    Busy {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// The request ran longer than the configured timeout and was stopped.
     #[error("the request took longer than {0} s and was stopped")]
     Timeout(u64),
@@ -100,7 +107,9 @@ impl Error {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
-            Self::RateLimited(_) | Self::LoginThrottled { .. } => "RATE_LIMITED",
+            Self::RateLimited(_) | Self::LoginThrottled { .. } | Self::Busy { .. } => {
+                "RATE_LIMITED"
+            }
             Self::Timeout(_) => "INTERNAL",
             Self::Database(_) | Self::Internal(_) => "INTERNAL",
         }
@@ -117,7 +126,9 @@ impl Error {
     /// Seconds the client should wait before trying again, if that is known.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::LoginThrottled { retry_after_secs } => Some(*retry_after_secs),
+            Self::LoginThrottled { retry_after_secs } | Self::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             _ => None,
         }
     }

@@ -181,7 +181,7 @@ impl TestApp {
     pub async fn sign_up(&self, username: &str) -> (String, String) {
         let body = self
             .gql(
-                "mutation($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
+                SIGN_UP,
                 json!({ "input": {
                     "email": format!("{username}@example.com"),
                     "username": username,
@@ -207,6 +207,10 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The document [`TestApp::sign_up`] sends (for a trusted-documents manifest).
+pub const SIGN_UP: &str =
+    "mutation($input: SignUpInput!) { signUp(input: $input) { token user { id } } }";
 
 /// The first error's `extensions.code` of a response, if any.
 pub fn error_code(body: &Value) -> Option<&str> {

@@ -175,6 +175,32 @@ async fn cost_is_counted_limited_and_reported(backend: Backend) {
     assert_eq!(error_code(&body), Some("TOO_COMPLEX"), "{body}");
     assert_eq!(body["errors"][0]["extensions"]["cost"], 101 + 101 * 101);
 
+    // Plain lists repeat what their items ask for: nodes(ids:) as many times as its ids,
+    // Todo.tags as a default page (20).
+    let user = api::graphql::node::global_id(api::graphql::node::NodeType::User, 1).0;
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .json(&json!({
+            "query": "query($ids: [ID!]!) { nodes(ids: $ids) { ... on User { todos(first: 99) { nodes { id } } } } }",
+            "variables": { "ids": [&user, &user, &user] },
+        }))
+        .send()
+        .await
+        .expect("answer");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["extensions"]["cost"]["requested"], 3 * 99, "{body}");
+    let (_, body, _) = post(
+        &app,
+        "{ todos(first: 10) { nodes { tags { name todos(first: 5) { nodes { id } } } } } }",
+    )
+    .await;
+    assert_eq!(
+        body["extensions"]["cost"]["requested"],
+        10 + 10 * 20 * 5,
+        "{body}"
+    );
+
     // A mutation costs a fixed amount (10) on top of its selection, and is refused like a
     // query when the whole is over the budget.
     let (token, _) = app.sign_up("coster").await;

@@ -173,6 +173,39 @@ async fn failed_log_ins_are_throttled(backend: Backend) {
 }
 both_backends!(failed_log_ins_are_throttled);
 
+/// Twenty wrong passwords at once for one login name: no more than the limit (5) are
+/// checked; the rest are refused, since each attempt counts before its check.
+async fn concurrent_guesses_stay_within_the_limit(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.rate_limits.login_max_failures_per_ip = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    app.sign_up("erin").await;
+    let guesses = (0..20).map(|n| {
+        post(
+            &app,
+            None,
+            LOG_IN,
+            json!({ "login": "erin", "password": format!("guess-{n}") }),
+        )
+    });
+    let answers = async_graphql::futures_util::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|(_, _, body)| error_code(body) == Some("UNAUTHENTICATED"))
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|(status, _, body)| *status == 429 && error_code(body) == Some("RATE_LIMITED"))
+        .count();
+    assert_eq!(checked + refused, 20, "{answers:?}");
+    assert!((1..=5).contains(&checked), "{checked} passwords checked");
+}
+both_backends!(concurrent_guesses_stay_within_the_limit);
+
 async fn slow_requests_time_out_and_change_nothing(backend: Backend) {
     let Some(app) = TestApp::start_with(backend, |config| {
         config.http.request_timeout_secs = 1;
@@ -218,6 +251,10 @@ async fn slow_requests_time_out_and_change_nothing(backend: Backend) {
     assert_eq!(busy_status, 503, "{busy_body}");
     assert_eq!(busy_retry, Some(1));
     assert_eq!(error_code(&busy_body), Some("RATE_LIMITED"), "{busy_body}");
+    assert_eq!(
+        busy_body["errors"][0]["extensions"]["retryAfter"], 1,
+        "{busy_body}"
+    );
 
     // Stopped by the request timeout (503) or, on PostgreSQL, by the same statement
     // timeout inside the database: either way an error, never a late success.
@@ -227,6 +264,25 @@ async fn slow_requests_time_out_and_change_nothing(backend: Backend) {
     let message = body["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(!message.to_lowercase().contains("sql"), "{message}");
     tokio::time::sleep(Duration::from_secs(2)).await;
+    if backend == Backend::Postgres {
+        // The database stopped too (statement_timeout): nothing is still waiting for the
+        // lock, although the holder still has it and the client's request is long gone.
+        let waiting = holder
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT COUNT(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(
+            waiting, 0,
+            "the stopped update still waits inside PostgreSQL"
+        );
+    }
     holder.rollback().await.unwrap();
 
     // The stopped update left nothing behind, and the server serves again.

@@ -20,7 +20,7 @@ use tests::{
     Backend,
     fault_proxy::FaultProxy,
     fixtures,
-    test_app::{TestApp, error_code},
+    test_app::{self, TestApp, error_code},
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
@@ -143,14 +143,10 @@ async fn mutate(app: &TestApp, token: &str, query: &str, variables: Value) -> Va
     body["data"].clone()
 }
 
+const CREATE_TODO: &str = "mutation($t: String!) { createTodo(input: { title: $t }) { id } }";
+
 async fn create(app: &TestApp, token: &str, title: &str) -> String {
-    let data = mutate(
-        app,
-        token,
-        "mutation($t: String!) { createTodo(input: { title: $t }) { id } }",
-        json!({ "t": title }),
-    )
-    .await;
+    let data = mutate(app, token, CREATE_TODO, json!({ "t": title })).await;
     data["createTodo"]["id"].as_str().expect("an id").to_owned()
 }
 
@@ -744,3 +740,72 @@ async fn subscription_limits_and_queues_are_bounded(backend: Backend) {
     );
 }
 tests::both_backends!(subscription_limits_and_queues_are_bounded);
+
+/// In trusted-documents mode the socket runs only the manifest's operations too: by their
+/// text or their id, and nothing else, introspection included.
+async fn the_socket_runs_only_trusted_documents(backend: Backend) {
+    let manifest_path = std::env::temp_dir().join(format!(
+        "trusted-socket-{}-{backend:?}.json",
+        std::process::id()
+    ));
+    let manifest = json!({
+        "events": EVENTS,
+        "count": "{ tags { totalCount } }",
+        // What `sign_up` and `create` send over HTTP, so that a change can be made.
+        "sign-up": test_app::SIGN_UP,
+        "create": CREATE_TODO,
+    });
+    std::fs::write(&manifest_path, manifest.to_string()).expect("write the manifest");
+    let path = manifest_path.clone();
+    let Some(app) = TestApp::start_with(backend, move |config| {
+        config.documents.trusted_documents = Some(path);
+    })
+    .await
+    else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let url = app.url("/graphql");
+    let mut client = Client::authenticated(&url, &ann).await;
+
+    for (id, payload) in [
+        ("untrusted", json!({ "query": "{ viewer { username } }" })),
+        (
+            "schema",
+            json!({ "query": "{ __schema { queryType { name } } }" }),
+        ),
+        (
+            "unknown",
+            json!({ "query": "", "extensions": { "documentId": "nope" } }),
+        ),
+    ] {
+        client
+            .send(json!({ "type": "subscribe", "id": id, "payload": payload }))
+            .await;
+        let answer = client.next(ARRIVES).await.expect("an answer");
+        assert!(
+            answer.to_string().contains("FORBIDDEN") && !answer.to_string().contains("\"data\":{"),
+            "{id} is refused: {answer}"
+        );
+        while client.next(QUIET).await.is_some() {}
+    }
+
+    client
+        .send(json!({ "type": "subscribe", "id": "count", "payload": { "query": "", "extensions": { "documentId": "count" } } }))
+        .await;
+    let answer = client.next(ARRIVES).await.expect("an answer");
+    assert_eq!(
+        answer["payload"]["data"]["tags"]["totalCount"], 0,
+        "{answer}"
+    );
+    while client.next(QUIET).await.is_some() {}
+
+    client
+        .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": EVENTS } }))
+        .await;
+    app.wait_for_subscriptions(1).await;
+    create(&app, &ann, "trusted").await;
+    assert_eq!(client.event().await["kind"], "CREATED");
+    let _ = std::fs::remove_file(manifest_path);
+}
+tests::both_backends!(the_socket_runs_only_trusted_documents);

@@ -4,9 +4,11 @@
 //! The cost is the number of nodes the operation may return, as GitHub and Shopify count
 //! it: a connection field costs its page size (`first` or `last`, else the default page)
 //! times the page sizes of the connections above it; other fields pass on what their
-//! selection costs, and scalars cost nothing. A mutation field costs a fixed amount on top
-//! of its selection. So `users(first: 50) { nodes { todos(first: 10) { ... } } }` costs
-//! 50 + 50 × 10 = 550.
+//! selection costs, and scalars cost nothing. A plain list of objects repeats its items'
+//! cost: as many times as its `ids`, else a default page's worth. A mutation field costs a
+//! fixed amount on top of its selection. So `users(first: 50) { nodes { todos(first: 10)
+//! { ... } } }` costs 50 + 50 × 10 = 550, and `nodes(ids: [100 ids]) { ... on User {
+//! todos(first: 99) { ... } } }` 100 × 99 = 9,900.
 //!
 //! Fragments are measured once each and counted where they are used, so a document that
 //! spreads fragments into each other is measured in time linear in its size, and the
@@ -211,6 +213,14 @@ impl<'a> Walker<'a> {
         if field_type.is_some_and(|ty| ty.ends_with(CONNECTION_SUFFIX)) {
             let page = self.page_size(field);
             measure.cost = page.saturating_mul(measure.cost.saturating_add(1));
+        } else if meta_field.is_some_and(|meta| is_list(&meta.ty))
+            && !parent_type.ends_with(CONNECTION_SUFFIX)
+        {
+            // A plain list (`nodes(ids:)`, `Todo.tags`) repeats what its items select: as
+            // many times as it has ids, else as often as a default page. Its items
+            // themselves cost nothing, like a connection's `nodes` do not twice.
+            let items = self.list_length(field).unwrap_or(self.pricing.default_page);
+            measure.cost = items.saturating_mul(measure.cost);
         }
         if is_mutation_root {
             measure.cost = measure.cost.saturating_add(self.pricing.mutation_cost);
@@ -238,6 +248,20 @@ impl<'a> Walker<'a> {
             .unwrap_or(self.pricing.default_page)
     }
 
+    /// How many items a list field asks for, when an `ids` argument says so.
+    fn list_length(&self, field: &Field) -> Option<u64> {
+        let value = field
+            .get_argument("ids")?
+            .node
+            .clone()
+            .into_const_with(|variable| self.variable(&variable).ok_or(()))
+            .ok()?;
+        match value {
+            Value::List(items) => Some(items.len() as u64),
+            _ => None,
+        }
+    }
+
     /// A variable's value: the request's, else the operation's default.
     fn variable(&self, name: &Name) -> Option<Value> {
         self.pricing.variables.get(name).cloned().or_else(|| {
@@ -248,6 +272,15 @@ impl<'a> Walker<'a> {
                 .and_then(|definition| definition.node.default_value.as_ref())
                 .map(|default| default.node.clone())
         })
+    }
+}
+
+/// Whether a field's type (`[Todo!]!`, `[Node]`) is a list.
+fn is_list(ty: &str) -> bool {
+    match MetaTypeName::create(ty) {
+        MetaTypeName::NonNull(inner) => is_list(inner),
+        MetaTypeName::List(_) => true,
+        MetaTypeName::Named(_) => false,
     }
 }
 

@@ -149,13 +149,16 @@ async fn serve(
     // Held until the answer is built; refusing at once beats queueing until timeouts.
     let _slot = match state.in_flight.as_ref().map(|slots| slots.try_acquire()) {
         Some(Err(_)) => {
+            const RETRY_SECS: u64 = 1;
             let busy = Refusal {
                 status: StatusCode::SERVICE_UNAVAILABLE,
-                error: Error::RateLimited("the server is busy: retry in a second".to_owned()),
+                error: Error::Busy {
+                    retry_after_secs: RETRY_SECS,
+                },
             };
             crate::metrics::rate_limited("busy");
             observed.finish(state, Err(&busy), 0);
-            return with_retry_after(reply::refusal(busy, media), 1);
+            return with_retry_after(reply::refusal(busy, media), RETRY_SECS);
         }
         Some(Ok(slot)) => Some(slot),
         None => None,

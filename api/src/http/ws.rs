@@ -13,8 +13,8 @@ use std::{
 };
 
 use async_graphql::{
-    Data,
-    futures_util::{SinkExt, StreamExt, future},
+    Data, Executor,
+    futures_util::{SinkExt, StreamExt, future, stream, stream::BoxStream},
     http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage},
 };
 use axum::{
@@ -29,9 +29,11 @@ use axum::{
 
 use crate::{
     graphql::{
+        executor::ApiSchema,
         loaders::{Loaders, quiescence::RequestActivity},
         subscription::ConnectionSubscriptions,
     },
+    http::Documents,
     rate_limit::ClientKey,
     service,
     state::AppState,
@@ -134,8 +136,12 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
             data.map_err(|(_, message)| async_graphql::Error::new(message))
         }
     };
-    let messages = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
-        .on_connection_init(init);
+    let executor = SocketExecutor {
+        schema: state.schema.clone(),
+        documents: state.documents.clone(),
+    };
+    let messages =
+        async_graphql::http::WebSocket::new(executor, input, protocol).on_connection_init(init);
     tokio::pin!(messages);
     let deadline = tokio::time::sleep(state.subscriptions.ws_init_timeout());
     tokio::pin!(deadline);
@@ -155,6 +161,40 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
         }
     }
     let _ = sink.close().await;
+}
+
+/// The schema as the socket runs it: each operation's document is resolved as over HTTP
+/// first (APQ hashes; in trusted-documents mode, only the manifest's operations run), then
+/// the schema's own limits apply.
+#[derive(Clone)]
+struct SocketExecutor {
+    schema: ApiSchema,
+    documents: Documents,
+}
+
+impl Executor for SocketExecutor {
+    async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        match self.documents.resolve(request) {
+            Ok(request) => self.schema.execute(request).await,
+            Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
+        }
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        match self.documents.resolve(request) {
+            Ok(request) => self.schema.execute_stream(request, session_data),
+            Err(refusal) => {
+                stream::once(future::ready(async_graphql::Response::from_errors(vec![
+                    refusal,
+                ])))
+                .boxed()
+            }
+        }
+    }
 }
 
 fn close(code: u16, reason: &str) -> Message {

@@ -102,7 +102,7 @@ pub async fn log_in(
     password: String,
 ) -> Result<NewSession> {
     let attempt = login_throttle::Attempt::new(login, ip);
-    login_throttle::check(db, throttle, &attempt).await?;
+    login_throttle::begin(db, throttle, &attempt).await?;
     let login = login.trim();
     // Usernames cannot contain '@', so the form of the login says which column to search.
     let condition = if login.contains('@') {
@@ -114,7 +114,7 @@ pub async fn log_in(
     let stored = found.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords.verify(password, stored).await?;
     let Some(user) = found.filter(|_| matches) else {
-        login_throttle::record_failure(db, throttle, &attempt).await?;
+        // The failure was counted by `begin`.
         return Err(Error::Unauthenticated(BAD_CREDENTIALS));
     };
     login_throttle::forget(db, &attempt).await?;

@@ -1,7 +1,8 @@
 //! Log-in throttling: after too many failed log-ins for one login name, or from one
 //! address, within the window, further attempts are refused (RATE_LIMITED) until the
 //! oldest counted failure leaves the window. Refused attempts check no password, so
-//! guessing is capped at the limit per window whatever the attacker's speed.
+//! guessing is capped at the limit per window whatever the attacker's speed or number of
+//! parallel attempts: each attempt is counted before its password is checked.
 //!
 //! Failures are rows in `login_failures`, so every instance sharing the database counts
 //! the same ones. A successful log-in forgets its login name's failures.
@@ -38,13 +39,33 @@ impl Attempt {
     }
 }
 
-/// Refuses the attempt when its login name or address has used up its failures.
-pub async fn check(
+/// Counts the attempt as a failure before its password is checked, then refuses it
+/// (removing that count again) when its login name or address is over the limit. Counting
+/// first is what makes the limit hold under concurrent guesses: each one sees the others,
+/// so no more than the limit reach a password check in a window, however many arrive at
+/// once. A failed check leaves the count in place; a successful one [`forget`]s it.
+pub async fn begin(
     db: &impl ConnectionTrait,
     limits: &RateLimitConfig,
     attempt: &Attempt,
 ) -> Result<()> {
-    let cutoff = now() - limits.login_window();
+    if limits.login_max_failures == 0 && limits.login_max_failures_per_ip == 0 {
+        return Ok(());
+    }
+    let now = now();
+    let cutoff = now - limits.login_window();
+    login_failure::Entity::delete_many()
+        .filter(login_failure::COLUMN.created_at.lte(cutoff))
+        .exec(db)
+        .await?;
+    let counted = login_failure::ActiveModel {
+        login: Set(attempt.login.clone()),
+        ip: Set(attempt.ip.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     let by_login = (
         login_failure::COLUMN.login,
         &attempt.login,
@@ -70,41 +91,20 @@ pub async fn check(
                 .one(db)
                 .await?
                 .unwrap_or((0, None));
-        if count >= i64::from(max) {
-            let free_at = oldest.unwrap_or_else(now) + limits.login_window();
-            let wait = Ord::max((free_at - now()).num_seconds(), 1);
+        // This attempt is among the count: it may be the limit-th, not one more.
+        if count > i64::from(max) {
+            // A refused attempt checks no password, so it is no failure to count.
+            login_failure::Entity::delete_by_id(counted.id)
+                .exec(db)
+                .await?;
+            let free_at = oldest.unwrap_or(now) + limits.login_window();
+            let wait = Ord::max((free_at - super::now()).num_seconds(), 1);
             crate::metrics::rate_limited("login");
             return Err(Error::LoginThrottled {
                 retry_after_secs: u64::try_from(wait).unwrap_or(1),
             });
         }
     }
-    Ok(())
-}
-
-/// Counts a failed attempt, and forgets failures that have left the window.
-pub async fn record_failure(
-    db: &impl ConnectionTrait,
-    limits: &RateLimitConfig,
-    attempt: &Attempt,
-) -> Result<()> {
-    let now = now();
-    login_failure::Entity::delete_many()
-        .filter(
-            login_failure::COLUMN
-                .created_at
-                .lte(now - limits.login_window()),
-        )
-        .exec(db)
-        .await?;
-    login_failure::ActiveModel {
-        login: Set(attempt.login.clone()),
-        ip: Set(attempt.ip.clone()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
     Ok(())
 }
 
