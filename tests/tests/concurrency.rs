@@ -248,19 +248,18 @@ async fn concurrent_transfers_follow_one_chain(backend: Backend) {
                 }
             }
         }
+        // Transfers wait for each other (a row lock on PostgreSQL, the write lock taken at
+        // BEGIN on SQLite), so the only failure is not holding the todo any more.
         for body in all_at_once(&app, requests).await {
             match error_code(&body) {
                 None => successes += 1,
-                Some(code) => assert!(
-                    code == "NOT_FOUND" || code == "CONFLICT",
-                    "a clean failure: {body}"
-                ),
+                Some(code) => assert_eq!(code, "NOT_FOUND", "a clean failure: {body}"),
             }
         }
     }
     assert!(
-        successes >= 1,
-        "the first holder's transfers cannot all fail"
+        successes >= 3,
+        "each round, whoever holds it passes it on: {successes}"
     );
 
     let transfers: Vec<todo_history::Model> = history(&app)

@@ -567,6 +567,22 @@ async fn tags_are_created_by_anyone_and_changed_by_admins(backend: Backend) {
         json!({ "name": "Yard", "color": "#22aa44" }),
         "{renamed}"
     );
+    // Renaming onto another tag's name, in any case, is refused like creating it.
+    let shed = app
+        .gql_as(&ann, create_tag, json!({ "input": { "name": "Shed" } }))
+        .await;
+    let clash = app
+        .gql_as(
+            &admin,
+            update,
+            json!({ "input": { "id": shed["data"]["createTag"]["id"], "name": "YARD" } }),
+        )
+        .await;
+    assert_eq!(
+        (error_code(&clash), error_field(&clash)),
+        (Some("BAD_USER_INPUT"), Some("name")),
+        "{clash}"
+    );
     let delete = "mutation($id: ID!) { deleteTag(id: $id) { name } }";
     let forbidden = app.gql_as(&ann, delete, json!({ "id": tag["id"] })).await;
     assert_eq!(error_code(&forbidden), Some("FORBIDDEN"));
@@ -583,7 +599,8 @@ async fn tags_are_created_by_anyone_and_changed_by_admins(backend: Backend) {
     let untouched = create(&app, &ann, json!({ "title": "rest", "tags": ["home"] })).await;
     let deleted = app.gql_as(&admin, delete, json!({ "id": tag["id"] })).await;
     assert_eq!(deleted["data"]["deleteTag"]["name"], "Yard", "{deleted}");
-    assert_eq!(tag::Entity::find().count(app.db()).await.expect("count"), 1);
+    // "home" and "Shed" remain.
+    assert_eq!(tag::Entity::find().count(app.db()).await.expect("count"), 2);
     let read = "query($id: ID!) { node(id: $id) { ... on Todo { version tags { name }
         history(first: 1) { nodes { action actor { username } } } } } }";
     for (id, tags) in ids.iter().zip([json!([{ "name": "home" }]), json!([])]) {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{session, user, user_preferences};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, SqlErr, TransactionTrait, sea_query::Expr,
+    QueryFilter, SqlErr, sea_query::Expr,
 };
 
 use super::{login_throttle, now, password::Passwords, token, validate, viewer::Viewer};
@@ -58,7 +58,7 @@ pub async fn sign_up(
     let password_hash = passwords.hash(input.password).await?;
 
     let now = now();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let user = user::ActiveModel {
         email: Set(email),
         username: Set(username),
@@ -123,7 +123,7 @@ pub async fn log_in(
     }
 
     let now = now();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let user = user::ActiveModel {
         id: Set(user.id),
         last_login_at: Set(Some(now)),
@@ -139,7 +139,7 @@ pub async fn log_in(
 /// Ends the viewer's current session; its token stops working at once, and its
 /// subscriptions on every instance end.
 pub async fn log_out(db: &DatabaseConnection, events: &Events, viewer: &Viewer) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     session::Entity::delete_by_id(viewer.session_id)
         .exec(&txn)
         .await?;

@@ -55,9 +55,9 @@ pub async fn update(
     viewer: &super::viewer::Viewer,
     changes: PreferenceChanges,
 ) -> Result<user_preferences::Model> {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, QuerySelect, TransactionTrait};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, QuerySelect};
     super::retry::with_retry(|| async {
-        let txn = db.begin().await?;
+        let txn = super::begin_write(db).await?;
         let current = user_preferences::Entity::find()
             .filter(user_preferences::COLUMN.user_id.eq(viewer.user_id))
             .lock_exclusive()

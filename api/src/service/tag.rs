@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, SqlErr,
     sea_query::{Expr, Func, OnConflict, Query},
 };
 
@@ -263,7 +263,7 @@ pub async fn delete(
 ) -> Result<tag::Model> {
     require_admin(viewer)?;
     with_retry(|| async {
-        let txn = db.begin().await?;
+        let txn = super::begin_write(db).await?;
         let notices = todo_write::untag_everywhere(&txn, viewer, id).await?;
         let deleted = tag::Entity::delete_many()
             .filter(tag::COLUMN.id.eq(id))

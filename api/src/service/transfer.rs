@@ -3,7 +3,7 @@
 use entity::{todo, todo_history, todo_history::TodoAction, user};
 use sea_orm::{
     ActiveValue::Set, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 
 use super::{now, retry::with_retry, viewer::Viewer};
@@ -23,7 +23,7 @@ pub async fn transfer(
     to_user_id: i32,
 ) -> Result<todo::Model> {
     with_retry(|| async {
-        let txn = db.begin().await?;
+        let txn = super::begin_write(db).await?;
         let locked = todo::Entity::find_by_id(id)
             .lock_exclusive()
             .one(&txn)
