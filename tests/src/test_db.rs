@@ -72,7 +72,13 @@ impl TestDb {
                         panic!("PostgreSQL at TEST_DATABASE_URL is unreachable: {err}")
                     });
                 admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    // A fixed locale, whatever the cluster's default: the order tests expect
+                    // titles sorted by code point (as SQLite sorts them), and the search tests
+                    // expect ILIKE to fold non-ASCII letters, which C.UTF-8 gives both.
+                    .execute_unprepared(&format!(
+                        "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' \
+                         LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+                    ))
                     .await
                     .expect("create the test database");
                 admin.close().await.ok();
