@@ -90,7 +90,8 @@ pub const INDEXES: &[IndexDef] = &[
         &["user_id", "created_at", "id"],
     ),
     // Every user's todos (an admin's list) in each order the API offers, keyed exactly as
-    // the ORDER BY is written; due dates twice, as NULLs sort last in both directions.
+    // the ORDER BY is written; due dates twice, as NULLs sort last in both directions
+    // (behind `due_date IS NULL` ascending, `IS NOT NULL` descending).
     live_todos("todos_live_updated_idx", &["updated_at", "id"]),
     live_todos("todos_live_title_idx", &["title", "id"]),
     live_todos(
@@ -106,7 +107,7 @@ pub const INDEXES: &[IndexDef] = &[
     ),
     live_todos(
         "todos_live_due_desc_idx",
-        &["(due_date IS NULL)", "due_date DESC", "id DESC"],
+        &["(due_date IS NOT NULL)", "due_date", "id"],
     ),
     trigram("todos_title_trgm_idx", "todos", &["title"]),
     trigram("todos_description_trgm_idx", "todos", &["description"]),

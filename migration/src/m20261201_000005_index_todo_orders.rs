@@ -5,7 +5,8 @@
 //!
 //! Each index holds the sort key exactly as the server's ORDER BY writes it, then `id` (the
 //! keyset tiebreak), and only live rows. Due dates sort with NULLs last in both directions,
-//! which no single B-tree order gives when scanned backwards, hence two due-date indexes.
+//! behind a flag (`due_date IS NULL` ascending, `IS NOT NULL` descending), hence two
+//! due-date indexes.
 //! One user's lists need none of these: `todos_user_id_idx` narrows them to that user's rows.
 
 use sea_orm_migration::{
@@ -27,7 +28,7 @@ const ORDER_INDEXES: &[(&str, &str)] = &[
     ("todos_live_due_idx", "(due_date IS NULL), due_date, id"),
     (
         "todos_live_due_desc_idx",
-        "(due_date IS NULL), due_date DESC, id DESC",
+        "(due_date IS NOT NULL), due_date, id",
     ),
 ];
 

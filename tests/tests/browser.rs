@@ -77,6 +77,28 @@ async fn graphiql_assets_are_embedded_and_cached() {
         .unwrap_or_default()
         .to_owned();
     assert!(csp.starts_with("default-src 'self';"), "{csp}");
+    // Sockets to this server only, not to any host.
+    let host = app
+        .url("/")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(
+        csp.contains(&format!("connect-src 'self' ws://{host} wss://{host};")),
+        "{csp}"
+    );
+    let forged = client
+        .get(app.url("/"))
+        .header("host", "evil.example\"; script-src *")
+        .send()
+        .await
+        .expect("GET / with a strange Host");
+    let forged_csp = forged
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(forged_csp.contains("connect-src 'self';"), "{forged_csp}");
     let html = page.text().await.expect("the page");
     assert!(!html.contains("<script>"), "no inline script: {html}");
 

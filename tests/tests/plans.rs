@@ -285,6 +285,16 @@ async fn list_queries_use_indexes_postgres() {
             deep(TodoOrderField::Priority, SortKey::Int(1), true),
             "CASE",
         ),
+        (
+            "by due date",
+            deep(TodoOrderField::DueDate, SortKey::Time(long_ago), false),
+            "due_date",
+        ),
+        (
+            "by due date, latest first",
+            deep(TodoOrderField::DueDate, SortKey::Time(long_ago), true),
+            "due_date",
+        ),
     ] {
         let statement = todo_list::page_statement(DbBackend::Postgres, Some(&admin), &query);
         let plan = plan(&db, statement.expect("a statement")).await;

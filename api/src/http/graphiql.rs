@@ -3,7 +3,7 @@
 
 use axum::{
     extract::Path,
-    http::{HeaderName, StatusCode, header},
+    http::{HeaderMap, HeaderName, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -13,12 +13,28 @@ const ENDPOINT: &str = "/graphql";
 /// Where the assets are served from: `/graphiql/{file}`.
 const ASSET_PREFIX: &str = "/graphiql/";
 
-/// Everything comes from this server. WebSocket is for subscriptions; inline styles because
-/// GraphiQL's editors and popovers set style attributes; data: images and fonts because
-/// GraphiQL's CSS embeds its fonts and icons that way. No inline or eval'd script.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; connect-src 'self' ws: wss:; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
-     object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/// Everything comes from this server. WebSocket (for subscriptions) only to the page's own
+/// host: CSP 3 counts same-origin ws:/wss: as 'self', but older browsers do not, so the
+/// host is named. Inline styles because GraphiQL's editors and popovers set style
+/// attributes; data: images and fonts because GraphiQL's CSS embeds its fonts and icons
+/// that way. No inline or eval'd script.
+fn content_security_policy(host: Option<&str>) -> String {
+    // Only a plain host[:port] is written into the header; anything else gets 'self' alone.
+    let sockets = host
+        .filter(|host| {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .map(|host| format!(" ws://{host} wss://{host}"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; connect-src 'self'{sockets}; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
 
 /// An asset's name changes with its content (a package version or a content hash), so a
 /// browser may keep it for good.
@@ -152,13 +168,17 @@ static ASSETS: [&Asset; 6] = [
 
 /// GET /: the GraphiQL page. It names the assets by their current URLs, so it must be
 /// revalidated rather than cached.
-pub async fn page() -> Response {
+pub async fn page(headers: HeaderMap) -> Response {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     (
         [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (header::CACHE_CONTROL, "no-cache".to_owned()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                content_security_policy(host),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         page_html(),
     )

@@ -224,7 +224,8 @@ impl SortKey {
 }
 
 /// How a list is sorted: a key expression (static SQL), its direction, whether it can be
-/// NULL (NULLs always sort last), then the row id in the same direction.
+/// NULL (NULLs always sort last, whatever the direction), then the row id in the same
+/// direction.
 #[derive(Debug, Clone, Copy)]
 pub struct Sort {
     /// SQL of the sort key, e.g. `"todos"."created_at"`.
@@ -257,17 +258,29 @@ pub struct QuerySort {
 }
 
 impl QuerySort {
+    /// For a nullable key, the flag that puts NULLs last, sorted in the same direction as
+    /// the key: `(key IS NULL)` ascending, `(key IS NOT NULL)` descending. Every term then
+    /// runs one way, so one index on (flag, key, id) serves the order forwards and
+    /// backwards, and a row comparison over the three can seek in it (see [`Self::after`]).
+    fn null_flag(&self) -> Option<String> {
+        let key = self.sort.key_sql;
+        self.sort.nullable.then(|| {
+            if self.sort.descending {
+                format!("({key} IS NOT NULL)")
+            } else {
+                format!("({key} IS NULL)")
+            }
+        })
+    }
+
     /// ORDER BY terms, as SQL (for window functions) and as expressions.
     pub fn order_sql(&self) -> String {
         let dir = if self.descending { "DESC" } else { "ASC" };
-        let nulls = if self.nulls_last { "ASC" } else { "DESC" };
-        let key = self.sort.key_sql;
-        let id = self.sort.id_sql;
-        if self.sort.nullable {
-            format!("({key} IS NULL) {nulls}, {key} {dir}, {id} {dir}")
-        } else {
-            format!("{key} {dir}, {id} {dir}")
-        }
+        self.terms()
+            .iter()
+            .map(|term| format!("{term} {dir}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// ORDER BY terms for a plain query.
@@ -277,20 +290,16 @@ impl QuerySort {
         } else {
             Order::Asc
         };
-        let nulls = if self.nulls_last {
-            Order::Asc
-        } else {
-            Order::Desc
-        };
-        let mut terms = Vec::new();
-        if self.sort.nullable {
-            terms.push((
-                Expr::cust(format!("({} IS NULL)", self.sort.key_sql)),
-                nulls,
-            ));
-        }
-        terms.push((Expr::cust(self.sort.key_sql), dir.clone()));
-        terms.push((Expr::cust(self.sort.id_sql), dir));
+        self.terms()
+            .into_iter()
+            .map(|term| (Expr::cust(term), dir.clone()))
+            .collect()
+    }
+
+    fn terms(&self) -> Vec<String> {
+        let mut terms: Vec<String> = self.null_flag().into_iter().collect();
+        terms.push(self.sort.key_sql.to_owned());
+        terms.push(self.sort.id_sql.to_owned());
         terms
     }
 
@@ -310,15 +319,23 @@ impl QuerySort {
                 }
             }
             value => {
-                let mut any = Condition::any()
+                if let Some(flag) = self.null_flag() {
+                    // (flag, key, id) beyond (flag of a non-NULL key, value, id): a row with a
+                    // NULL key is decided by its flag alone, so it comes after the cursor
+                    // exactly when NULLs come later in the query's order; and the database
+                    // can seek to the cursor in the (flag, key, id) index.
+                    let non_null = Expr::cust(if self.sort.descending {
+                        "TRUE"
+                    } else {
+                        "FALSE"
+                    });
+                    let row = Expr::tuple([Expr::cust(flag), key(), id()]);
+                    let at = Expr::tuple([non_null, value.value(), Expr::val(cursor.id)]);
+                    return Condition::all().add(beyond(row, at));
+                }
+                let any = Condition::any()
                     .add(beyond(key(), value.value()))
                     .add(Condition::all().add(key().eq(value.value())).add(id_beyond));
-                if self.sort.nullable {
-                    if self.nulls_last {
-                        any = any.add(key().is_null());
-                    }
-                    return any;
-                }
                 // The same rows, plus a plain bound on the key that an index can seek to: an
                 // OR alone makes the database read the index from its start and discard
                 // everything before the cursor, so deep pages would cost their depth.
