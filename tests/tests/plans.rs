@@ -224,6 +224,21 @@ async fn list_queries_use_indexes_postgres() {
             ));
         }
         cases.push((
+            format!("admin's deleted todos by {order_name}"),
+            todo_list::page_statement(
+                DbBackend::Postgres,
+                Some(&admin),
+                &query(
+                    TodoFilter {
+                        deleted: Some(true),
+                        ..Default::default()
+                    },
+                    order,
+                    backward,
+                ),
+            ),
+        ));
+        cases.push((
             format!("users → todos by {order_name}"),
             todo_list::pages_statement(
                 DbBackend::Postgres,
