@@ -113,6 +113,66 @@ async fn cost_points_are_rate_limited_per_client(backend: Backend) {
 }
 both_backends!(cost_points_are_rate_limited_per_client);
 
+/// In a batch, operations are charged one by one: those over the limit are refused in their
+/// own answer, and the batch is a 429 only when none ran, since a client retries a 429
+/// whole and would repeat what did run.
+async fn a_batch_is_charged_per_operation(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.rate_limits.points = 95;
+        config.rate_limits.window_secs = 600;
+        config.http.batch_max = 5;
+    })
+    .await
+    else {
+        return;
+    };
+    let (token, _) = app.sign_up("batcher").await;
+    let create = |title: &str| json!({ "query": format!("mutation {{ createTodo(input: {{ title: \"{title}\" }}) {{ id }} }}") });
+    let costly = json!({ "query": COSTS_40 });
+    // 40 + 40 + 10 fit in the 95 points; the second mutation (10 more) does not.
+    let batch = json!([costly, costly, create("kept"), create("refused")]);
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&batch)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200);
+    let answers: Vec<Value> = response.json().await.expect("JSON");
+    assert_eq!(answers.len(), 4, "{answers:?}");
+    for answer in &answers[..3] {
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
+    assert_eq!(error_code(&answers[3]), Some("RATE_LIMITED"), "{}", answers[3]);
+    let todos = app
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT title FROM todos",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "title")
+        .unwrap();
+    assert_eq!(todos, "kept");
+
+    // With the points spent, the whole batch is refused, and that is a 429.
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!([create("late"), create("later")]))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().get("retry-after").is_some());
+}
+both_backends!(a_batch_is_charged_per_operation);
+
 const LOG_IN: &str = "mutation($login: String!, $password: String!) {
     logIn(input: { login: $login, password: $password }) { token } }";
 

@@ -194,7 +194,11 @@ async fn serve(
             rate_limited(reply, retry_after)
         }
         Ok(Requests::Batch(responses)) => {
-            let retry_after = responses.iter().filter_map(retry_after).max();
+            // 429 only when nothing ran: a client retries a 429 whole, and would repeat the
+            // operations of the batch that did run. Otherwise each refused operation says so
+            // in its own errors, beside the others' results.
+            let retry_after: Option<Vec<u64>> = responses.iter().map(retry_after).collect();
+            let retry_after = retry_after.and_then(|seconds| seconds.into_iter().max());
             rate_limited(reply::batch(responses, media), retry_after)
         }
         Err(refusal) => reply::refusal(refusal, media),
