@@ -145,7 +145,12 @@ async fn a_batch_is_charged_per_operation(backend: Backend) {
     for answer in &answers[..3] {
         assert!(answer.get("errors").is_none(), "{answer}");
     }
-    assert_eq!(error_code(&answers[3]), Some("RATE_LIMITED"), "{}", answers[3]);
+    assert_eq!(
+        error_code(&answers[3]),
+        Some("RATE_LIMITED"),
+        "{}",
+        answers[3]
+    );
     let todos = app
         .db()
         .query_one_raw(sea_orm::Statement::from_string(
