@@ -500,6 +500,21 @@ impl Drop for Instance {
     }
 }
 
+/// Runs `query` as `token` on the instance at `base_url`; it must succeed.
+async fn mutate_at(base_url: &str, token: &str, query: &str) {
+    let body: Value = reqwest::Client::new()
+        .post(format!("{base_url}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("the instance answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(body.get("errors"), None, "{body}");
+}
+
 async fn start_second_instance(database_url: &str) -> (Instance, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -536,17 +551,12 @@ async fn events_cross_server_processes_on_postgres() {
     app.wait_for_subscriptions(1).await;
 
     let started = std::time::Instant::now();
-    let body: Value = reqwest::Client::new()
-        .post(format!("{second_url}/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({ "query": "mutation { createTodo(input: { title: \"from the other instance\" }) { id } }" }))
-        .send()
-        .await
-        .expect("the second instance answers")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(body.get("errors"), None, "{body}");
+    mutate_at(
+        &second_url,
+        &token,
+        "mutation { createTodo(input: { title: \"from the other instance\" }) { id } }",
+    )
+    .await;
     let message = events
         .next(Duration::from_secs(1))
         .await
@@ -638,17 +648,7 @@ async fn a_logout_missed_while_not_listening_still_ends_the_subscription() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(down, "the first instance noticed it lost the database");
-    let body: Value = reqwest::Client::new()
-        .post(format!("{second_url}/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({ "query": "mutation { logOut }" }))
-        .send()
-        .await
-        .expect("the second instance answers")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(body.get("errors"), None, "{body}");
+    mutate_at(&second_url, &token, "mutation { logOut }").await;
     events.silent().await;
 
     proxy.restore();
