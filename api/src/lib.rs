@@ -2,6 +2,7 @@
 //! start exactly what the binary starts.
 
 pub mod bench_data;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;

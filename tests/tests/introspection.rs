@@ -180,7 +180,26 @@ async fn introspection_describes_the_exported_schema() {
     let body = app.gql(INTROSPECTION_QUERY, json!({})).await;
     assert!(body.get("errors").is_none(), "introspection failed: {body}");
     let mut introspected = from_introspection(&body["data"]["__schema"]);
-    let exported = from_sdl(&api::graphql::sdl());
+    // What `api export-schema` prints (the tests crate's build of the api binary), and
+    // what it writes with --output: the same SDL.
+    let binary = env!("CARGO_BIN_EXE_second_instance");
+    let printed = std::process::Command::new(binary)
+        .arg("export-schema")
+        .output()
+        .expect("run export-schema");
+    assert!(printed.status.success(), "{printed:?}");
+    let printed = String::from_utf8(printed.stdout).expect("UTF-8 SDL");
+    let path = std::env::temp_dir().join(format!("exported-{}.graphql", std::process::id()));
+    let written = std::process::Command::new(binary)
+        .args(["export-schema", "--output"])
+        .arg(&path)
+        .status()
+        .expect("run export-schema --output");
+    assert!(written.success());
+    let file = std::fs::read_to_string(&path).expect("the written SDL");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(file, printed, "--output writes what the command prints");
+    let exported = from_sdl(&printed);
     // Built-in directives the SDL does not print (see BUILT_IN_DIRECTIVES) are left out.
     introspected.directives.retain(|name, _| {
         !BUILT_IN_DIRECTIVES.contains(&name.as_str()) || exported.directives.contains_key(name)

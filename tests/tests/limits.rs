@@ -212,6 +212,15 @@ async fn cost_is_counted_limited_and_reported(backend: Backend) {
         )
         .await;
     assert_eq!(body["extensions"]["cost"]["requested"], 10, "{body}");
+    // The same field spread from a fragment on Mutation costs the same.
+    let body = app
+        .gql_as(
+            &token,
+            "mutation { ...Clear } fragment Clear on Mutation { deleteCompletedTodos { deletedCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["extensions"]["cost"]["requested"], 10, "{body}");
 }
 both_backends!(cost_is_counted_limited_and_reported);
 

@@ -261,10 +261,10 @@ async fn rolled_back_changes_send_nothing(backend: Backend) {
     let id = create(&app, &ann, "stays").await;
     let mut events = Client::subscribed(&app.url("/graphql"), &ann).await;
     app.wait_for_subscriptions(1).await;
-    // On PostgreSQL the transfer fails at COMMIT, after its pg_notify calls ran in the
-    // transaction: a deferred constraint trigger on its history row. The notifications must
-    // die with the transaction. On SQLite notices are dispatched only once COMMIT has
-    // succeeded, so a failure of the transaction's last statement must send nothing either.
+    // The transfer fails at COMMIT, after every statement of it ran: on PostgreSQL a
+    // deferred constraint trigger on its history row (its pg_notify calls ran too, and must
+    // die with the transaction); on SQLite a deferred foreign key that its history row's
+    // trigger breaks (notices are dispatched in process, and only once COMMIT succeeded).
     let sabotage: &[&str] = match backend {
         Backend::Postgres => &[
             "CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql \
@@ -274,8 +274,10 @@ async fn rolled_back_changes_send_nothing(backend: Backend) {
              EXECUTE FUNCTION injected_failure()",
         ],
         Backend::Sqlite => &[
-            "CREATE TRIGGER injected_failure BEFORE INSERT ON todo_history \
-             WHEN NEW.action = 'transferred' BEGIN SELECT RAISE(ABORT, 'injected'); END",
+            "CREATE TABLE injected_failure \
+             (user_id INTEGER REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED)",
+            "CREATE TRIGGER injected_failure AFTER INSERT ON todo_history \
+             WHEN NEW.action = 'transferred' BEGIN INSERT INTO injected_failure VALUES (-1); END",
         ],
     };
     for statement in sabotage {
@@ -809,3 +811,40 @@ async fn the_socket_runs_only_trusted_documents(backend: Backend) {
     let _ = std::fs::remove_file(manifest_path);
 }
 tests::both_backends!(the_socket_runs_only_trusted_documents);
+
+/// A logIn over the socket is throttled by the client's address like one over HTTP: two
+/// failures there use up an address allowance of two for HTTP as well.
+async fn log_ins_over_the_socket_count_for_the_clients_address(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.rate_limits.login_max_failures = 0;
+        config.rate_limits.login_max_failures_per_ip = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let url = app.url("/graphql");
+    let mut client = Client::authenticated(&url, &ann).await;
+    let log_in =
+        "mutation { logIn(input: { login: \"ann\", password: \"wrong-password\" }) { token } }";
+    for id in ["1", "2"] {
+        client
+            .send(json!({ "type": "subscribe", "id": id, "payload": { "query": log_in } }))
+            .await;
+        let answer = client.next(ARRIVES).await.expect("an answer");
+        assert!(answer.to_string().contains("UNAUTHENTICATED"), "{answer}");
+        while client.next(QUIET).await.is_some() {}
+    }
+    let refused = app
+        .client()
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": log_in }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(refused.status(), 429);
+    let body: Value = refused.json().await.expect("JSON");
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+}
+tests::both_backends!(log_ins_over_the_socket_count_for_the_clients_address);

@@ -88,7 +88,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: LogInInput,
     ) -> async_graphql::Result<AuthPayload> {
-        // Requests that did not come over HTTP (none today) share one address.
+        // HTTP and the WebSocket both set it; anything else would share one address.
         let ip = ctx
             .data_opt::<ClientIp>()
             .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |ip| ip.0);

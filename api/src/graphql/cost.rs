@@ -169,11 +169,11 @@ impl<'a> Walker<'a> {
         }
         self.visiting.push(name);
         let fragment = &fragment.node;
-        let mut measured = self.selection_set(
-            &fragment.selection_set.node,
-            fragment.type_condition.node.on.node.as_str(),
-            false,
-        );
+        let on = fragment.type_condition.node.on.node.as_str();
+        // Only the mutation root has the Mutation type: a fragment on it holds root fields,
+        // each priced as a mutation.
+        let on_mutation_root = self.pricing.registry.mutation_type.as_deref() == Some(on);
+        let mut measured = self.selection_set(&fragment.selection_set.node, on, on_mutation_root);
         measured.directives = measured
             .directives
             .saturating_add(fragment.directives.len());

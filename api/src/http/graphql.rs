@@ -257,7 +257,7 @@ fn with_retry_after(mut response: Response, seconds: u64) -> Response {
 
 /// The client's address: the TCP peer, or, behind a proxy configured with
 /// `--client-ip-header`, the last address that header lists (the one the proxy saw).
-fn client_ip(state: &AppState, request: &Request) -> IpAddr {
+pub(crate) fn client_ip(state: &AppState, request: &Request) -> IpAddr {
     let from_header = state.http.client_ip_header.as_ref().and_then(|name| {
         let value = request.headers().get(name.as_str())?.to_str().ok()?;
         value.rsplit(',').next()?.trim().parse().ok()

@@ -5,6 +5,7 @@
 //! connection's subscription limit.
 
 use std::{
+    net::IpAddr,
     str::FromStr,
     sync::{
         Arc, Mutex, PoisonError,
@@ -33,7 +34,7 @@ use crate::{
         loaders::{Loaders, quiescence::RequestActivity},
         subscription::ConnectionSubscriptions,
     },
-    http::Documents,
+    http::{ClientIp, Documents},
     rate_limit::ClientKey,
     service,
     state::AppState,
@@ -69,6 +70,7 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 
 /// Accepts the WebSocket of a GraphQL subscription client.
 pub async fn upgrade(state: AppState, request: Request) -> Response {
+    let ip = super::graphql::client_ip(&state, &request);
     let (mut parts, _body) = request.into_parts();
     let protocol = parts
         .headers
@@ -88,7 +90,7 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
     match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
         Ok(upgrade) => upgrade
             .protocols(ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |socket| serve(socket, state, protocol)),
+            .on_upgrade(move |socket| serve(socket, state, protocol, ip)),
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -111,7 +113,7 @@ impl Handshake {
     }
 }
 
-async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols) {
+async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols, ip: IpAddr) {
     let (mut sink, stream) = socket.split();
     let input = stream
         .take_while(|message| future::ready(message.is_ok()))
@@ -128,7 +130,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
         let state = state.clone();
         move |params: serde_json::Value| async move {
             handshake.started.store(true, Ordering::Relaxed);
-            let data = connection_data(&state, &params).await;
+            let data = connection_data(&state, &params, ip).await;
             match &data {
                 Ok(_) => handshake.accepted.store(true, Ordering::Relaxed),
                 Err((code, _)) => handshake.refuse(*code),
@@ -226,6 +228,7 @@ fn to_frame(message: WsMessage, handshake: &Handshake) -> Message {
 async fn connection_data(
     state: &AppState,
     params: &serde_json::Value,
+    ip: IpAddr,
 ) -> Result<Data, (u16, String)> {
     let token = ["authorization", "Authorization"]
         .iter()
@@ -263,6 +266,8 @@ async fn connection_data(
     ));
     // Operations over the socket are charged to the session, as over HTTP.
     data.insert(ClientKey::Session(viewer.session_id));
+    // A logIn over the socket is throttled by the client's address, as over HTTP.
+    data.insert(ClientIp(ip));
     data.insert(viewer);
     Ok(data)
 }

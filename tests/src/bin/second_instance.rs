@@ -1,18 +1,13 @@
-//! A second server process for the cross-instance and operations tests: the real server,
-//! configured as an operator would run it, from the environment (DATABASE_URL,
-//! LISTEN_ADDR, ...) and the same flags as `api serve`.
+//! The `api` binary, built in this crate so that tests can run it as a process
+//! (`CARGO_BIN_EXE_second_instance`): a second server for the cross-instance and
+//! operations tests, configured as an operator would run it (DATABASE_URL, LISTEN_ADDR,
+//! ... and the flags of `api serve`), and the other commands, e.g. `export-schema`.
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = <api::Cli as clap::Parser>::parse().config;
-    api::telemetry::init(config.telemetry.log_format);
-    match api::run(config).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(error = ?err, "the second instance failed");
-            ExitCode::FAILURE
-        }
-    }
+    api::cli::main(api::Cli::parse()).await
 }
