@@ -63,3 +63,43 @@ async fn run_blocking<T: Send + 'static>(
         .await
         .map_err(|e| Error::Internal(format!("password task failed: {e}")))?
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::expect_used,
+    reason = "in a test, a failed expectation is the failure"
+)]
+mod tests {
+    use super::*;
+
+    /// The dummy hash costs what a stored one costs: same algorithm, version and parameters.
+    #[tokio::test]
+    async fn the_dummy_hash_is_as_costly_as_a_real_one() {
+        let passwords = Passwords::new().await.expect("passwords");
+        let stored = passwords
+            .hash("correct horse".to_owned())
+            .await
+            .expect("a hash");
+        let dummy = PasswordHash::new(&passwords.dummy_hash).expect("the dummy parses");
+        let real = PasswordHash::new(&stored).expect("the hash parses");
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(dummy.params, real.params);
+    }
+
+    /// An unknown login is really checked, against the dummy: with a broken dummy the check
+    /// fails instead of answering at once; with the real one it answers false.
+    #[tokio::test]
+    async fn an_unknown_login_is_verified_against_the_dummy() {
+        let passwords = Passwords::new().await.expect("passwords");
+        let verdict = passwords
+            .verify("anything".to_owned(), None)
+            .await
+            .expect("a verdict");
+        assert!(!verdict);
+        let broken = Passwords {
+            dummy_hash: "not a PHC string".to_owned(),
+        };
+        assert!(broken.verify("anything".to_owned(), None).await.is_err());
+    }
+}
