@@ -848,3 +848,76 @@ async fn log_ins_over_the_socket_count_for_the_clients_address(backend: Backend)
     assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
 }
 tests::both_backends!(log_ins_over_the_socket_count_for_the_clients_address);
+
+/// A query or mutation over the socket is a request like one over HTTP: it takes a place
+/// among those in flight (none left: RATE_LIMITED) and is stopped at the request timeout.
+async fn socket_operations_are_held_to_the_request_limits(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.http.request_timeout_secs = 1;
+        config.http.max_in_flight = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let id = create(&app, &ann, "before").await;
+    let mut client = Client::authenticated(&app.url("/graphql"), &ann).await;
+
+    // Another writer holds the todo (PostgreSQL) or the database (SQLite) for 2 s.
+    let holder = sea_orm::TransactionTrait::begin(app.db())
+        .await
+        .expect("begin");
+    holder
+        .execute_unprepared("UPDATE todos SET title = title")
+        .await
+        .expect("hold the lock");
+    let update =
+        "mutation($id: ID!) { updateTodo(input: { id: $id, title: \"after\" }) { title } }";
+    client
+        .send(json!({ "type": "subscribe", "id": "slow", "payload": { "query": update, "variables": { "id": id } } }))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    client
+        .send(json!({ "type": "subscribe", "id": "quick", "payload": { "query": "{ viewer { username } }" } }))
+        .await;
+    let mut answers = std::collections::HashMap::new();
+    while answers.len() < 2 {
+        let message = client.next(ARRIVES).await.expect("both answers in time");
+        if message["type"] == "next" {
+            answers.insert(
+                message["id"].as_str().expect("an id").to_owned(),
+                message["payload"].clone(),
+            );
+        }
+    }
+    let quick = &answers["quick"];
+    assert_eq!(
+        quick["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+        "the one place in flight is taken: {quick}"
+    );
+    let slow = &answers["slow"];
+    assert!(slow["data"]["updateTodo"].is_null(), "{slow}");
+    assert_eq!(
+        slow["errors"][0]["extensions"]["code"], "INTERNAL",
+        "{slow}"
+    );
+    if backend == Backend::Sqlite {
+        // SQLite's writer would wait 5 s: only the request timeout stops it at 1 s.
+        assert!(
+            slow["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("took longer")),
+            "{slow}"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    holder.rollback().await.expect("release");
+    let todo = entity::todo::Entity::find()
+        .one(app.db())
+        .await
+        .expect("read")
+        .expect("the todo");
+    assert_eq!((todo.title.as_str(), todo.version), ("before", 1));
+}
+tests::both_backends!(socket_operations_are_held_to_the_request_limits);

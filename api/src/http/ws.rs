@@ -11,12 +11,14 @@ use std::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
     },
+    time::Duration,
 };
 
 use async_graphql::{
     Data, Executor,
     futures_util::{SinkExt, StreamExt, future, stream, stream::BoxStream},
     http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage},
+    parser::types::{DocumentOperations, OperationType},
 };
 use axum::{
     extract::{
@@ -28,8 +30,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use tokio::sync::Semaphore;
+
 use crate::{
+    error::Error,
     graphql::{
+        error_codes::server_error,
         executor::ApiSchema,
         loaders::{Loaders, quiescence::RequestActivity},
         subscription::ConnectionSubscriptions,
@@ -141,6 +147,8 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     let executor = SocketExecutor {
         schema: state.schema.clone(),
         documents: state.documents.clone(),
+        in_flight: state.in_flight.clone(),
+        timeout: state.http.request_timeout(),
     };
     let messages =
         async_graphql::http::WebSocket::new(executor, input, protocol).on_connection_init(init);
@@ -167,11 +175,15 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
 
 /// The schema as the socket runs it: each operation's document is resolved as over HTTP
 /// first (APQ hashes; in trusted-documents mode, only the manifest's operations run), then
-/// the schema's own limits apply.
+/// the schema's own limits apply. A query or mutation is held to HTTP's limits on requests
+/// too: it takes a place among those in flight and is stopped at the request timeout. A
+/// subscription is not a request: it lasts, within the subscription limits.
 #[derive(Clone)]
 struct SocketExecutor {
     schema: ApiSchema,
     documents: Documents,
+    in_flight: Option<Arc<Semaphore>>,
+    timeout: Duration,
 }
 
 impl Executor for SocketExecutor {
@@ -187,16 +199,61 @@ impl Executor for SocketExecutor {
         request: async_graphql::Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, async_graphql::Response> {
-        match self.documents.resolve(request) {
-            Ok(request) => self.schema.execute_stream(request, session_data),
+        let refused = |error: &Error| {
+            let response = async_graphql::Response::from_errors(vec![server_error(error)]);
+            stream::once(future::ready(response)).boxed()
+        };
+        let request = match self.documents.resolve(request) {
+            Ok(request) => request,
             Err(refusal) => {
-                stream::once(future::ready(async_graphql::Response::from_errors(vec![
+                return stream::once(future::ready(async_graphql::Response::from_errors(vec![
                     refusal,
                 ])))
-                .boxed()
+                .boxed();
             }
+        };
+        if is_subscription(&request) {
+            return self.schema.execute_stream(request, session_data);
         }
+        let slot = match self.in_flight.clone().map(Semaphore::try_acquire_owned) {
+            Some(Err(_)) => {
+                return refused(&Error::Busy {
+                    retry_after_secs: 1,
+                });
+            }
+            Some(Ok(slot)) => Some(slot),
+            None => None,
+        };
+        let timeout = self.timeout;
+        let responses = self.schema.execute_stream(request, session_data);
+        stream::once(async move {
+            let _slot = slot;
+            match tokio::time::timeout(timeout, responses.into_future()).await {
+                Ok((Some(response), _)) => response,
+                Ok((None, _)) => async_graphql::Response::default(),
+                Err(_) => async_graphql::Response::from_errors(vec![server_error(
+                    &Error::Timeout(timeout.as_secs()),
+                )]),
+            }
+        })
+        .boxed()
     }
+}
+
+/// Whether `request` runs a subscription (a document that does not parse is not one: the
+/// schema refuses it in the usual way).
+fn is_subscription(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match (&document.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), _) => Some(&operation.node),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|operation| &operation.node)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_some_and(|operation| operation.ty == OperationType::Subscription)
 }
 
 fn close(code: u16, reason: &str) -> Message {
