@@ -1,5 +1,6 @@
 // Drives the server's GraphiQL page in a headless Chromium, as a user would: sets the
-// Authorization header in the Headers tab, runs the example query, and reads the result.
+// Authorization header in the Headers tab, runs the example query, reads the result, then
+// runs a subscription and sees a todo's CREATED event arrive over its WebSocket.
 // Fails (exit 1, with a message on stderr) if the page, or anything it loads, asks any host
 // other than the server, if the Content-Security-Policy blocks anything, or if the result
 // does not show the signed-in user's data.
@@ -135,13 +136,59 @@ async function drive(browser) {
   if (!graphqlAuthorizations.includes(`Bearer ${token}`)) {
     throw new Error(`no POST /graphql carried the token; saw ${JSON.stringify(graphqlAuthorizations)}`);
   }
+  await subscribe(page);
   if (foreign.length > 0) {
     throw new Error(`the page asked other hosts than ${server.host}:\n  ${foreign.join('\n  ')}`);
   }
   if (pageErrors.length > 0) {
     throw new Error(`the page reported errors:\n  ${pageErrors.join('\n  ')}`);
   }
-  console.log(`GraphiQL ran the example query as ${result.data.viewer.username}; no foreign requests`);
+  console.log(`GraphiQL ran the example query as ${result.data.viewer.username} and heard a live event; no foreign requests`);
+}
+
+// A subscription in the same page: its socket goes to the server with the Headers tab as
+// connectionParams, and a todo created meanwhile (here, from outside the page) shows up in
+// the result pane as its CREATED event.
+async function subscribe(page) {
+  // Typed as a user would, so that GraphiQL picks up the new operation's name.
+  const queryEditor = page.locator('.graphiql-query-editor .CodeMirror');
+  await queryEditor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText('subscription Live { todoEvents { kind todo { title } } }');
+  // GraphiQL reads the operation's name from the editor after a short debounce.
+  await page.waitForTimeout(1000);
+  const sockets = [];
+  page.on('websocket', (socket) => sockets.push(socket.url()));
+  await page.locator('.graphiql-execute-button').click();
+  // The socket is up and subscribed once the server counts the subscription; until then a
+  // created todo would go unheard, so create one every half second until one is heard.
+  const title = `seen live ${Date.now()}`;
+  const heard = async () =>
+    page
+      .locator('.result-window .CodeMirror')
+      .evaluate((element, text) => element.CodeMirror.getValue().includes(text), title);
+  for (let attempt = 0; attempt < 30 && !(await heard()); attempt++) {
+    const response = await fetch(new URL('/graphql', server), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: 'mutation($t: String!) { createTodo(input: { title: $t }) { id } }',
+        variables: { t: title },
+      }),
+    });
+    if (!response.ok) throw new Error(`createTodo answered ${response.status}`);
+    await page.waitForTimeout(500);
+  }
+  const shown = await page
+    .locator('.result-window .CodeMirror')
+    .evaluate((element) => element.CodeMirror.getValue());
+  if (!shown.includes(title) || !shown.includes('CREATED')) {
+    throw new Error(`the subscription showed no CREATED event for ${JSON.stringify(title)}: ${shown}`);
+  }
+  if (!sockets.some((url) => new URL(url).host === server.host)) {
+    throw new Error(`the subscription opened no WebSocket to the server: ${JSON.stringify(sockets)}`);
+  }
 }
 
 async function screenshot(page) {
