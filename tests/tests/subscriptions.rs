@@ -921,3 +921,29 @@ async fn socket_operations_are_held_to_the_request_limits(backend: Backend) {
     assert_eq!((todo.title.as_str(), todo.version), ("before", 1));
 }
 tests::both_backends!(socket_operations_are_held_to_the_request_limits);
+
+/// A named subscription sent without operationName is still a subscription: its events
+/// keep coming, well past the request timeout that queries over the socket get.
+async fn a_named_subscription_needs_no_operation_name(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.http.request_timeout_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let mut client = Client::authenticated(&app.url("/graphql"), &ann).await;
+    client
+        .send(json!({ "type": "subscribe", "id": "1", "payload": {
+            "query": "subscription Live { todoEvents { kind todo { title } } }" } }))
+        .await;
+    app.wait_for_subscriptions(1).await;
+    for title in ["first", "second"] {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        create(&app, &ann, title).await;
+        let event = client.event().await;
+        assert_eq!(event["todo"]["title"], title, "{event}");
+    }
+}
+tests::both_backends!(a_named_subscription_needs_no_operation_name);

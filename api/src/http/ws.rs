@@ -251,6 +251,10 @@ fn is_subscription(request: &async_graphql::Request) -> bool {
         (DocumentOperations::Multiple(operations), Some(name)) => {
             operations.get(name).map(|operation| &operation.node)
         }
+        // One named operation needs no operationName, as async-graphql selects it.
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next().map(|operation| &operation.node)
+        }
         (DocumentOperations::Multiple(_), None) => None,
     };
     operation.is_some_and(|operation| operation.ty == OperationType::Subscription)
