@@ -73,6 +73,26 @@ impl TestApp {
         })
     }
 
+    /// Like [`TestApp::start`], in trusted-documents mode with `manifest` (a JSON object of
+    /// id → document) as the manifest. The server reads it at start, so its file is gone
+    /// once this returns.
+    pub async fn start_trusted(backend: Backend, manifest: &Value) -> Option<Self> {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "trusted-documents-{}-{}.json",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::write(&path, manifest.to_string()).expect("write the manifest");
+        let file = path.clone();
+        let app = Self::start_with(backend, move |config| {
+            config.documents.trusted_documents = Some(file);
+        })
+        .await;
+        let _ = std::fs::remove_file(&path);
+        app
+    }
+
     /// `http://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
@@ -98,6 +118,22 @@ impl TestApp {
     /// The HTTP client.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
+    }
+
+    /// POSTs `body` (a GraphQL request, or a batch) anonymously to /graphql, whatever the
+    /// answer's status; returns the status and the JSON body.
+    pub async fn post(&self, body: &Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(body)
+            .send()
+            .await
+            .expect("the server answers");
+        (
+            response.status().as_u16(),
+            response.json().await.expect("a JSON body"),
+        )
     }
 
     /// POSTs an anonymous GraphQL request; returns the response body.

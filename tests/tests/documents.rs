@@ -18,20 +18,6 @@ fn sha256(text: &str) -> String {
     api::http::documents::sha256_hex(text)
 }
 
-async fn post(app: &TestApp, body: Value) -> (u16, Value) {
-    let response = app
-        .client()
-        .post(app.url("/graphql"))
-        .json(&body)
-        .send()
-        .await
-        .expect("the server answers");
-    (
-        response.status().as_u16(),
-        response.json().await.expect("JSON"),
-    )
-}
-
 fn persisted(hash: &str) -> Value {
     json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
 }
@@ -42,19 +28,17 @@ async fn automatic_persisted_queries(backend: Backend) {
     };
     let hash = sha256(TAGS);
     // The hash alone, unknown yet: Apollo's client then resends it with the query.
-    let (_, body) = post(&app, json!({ "extensions": persisted(&hash) })).await;
+    let (_, body) = app.post(&json!({ "extensions": persisted(&hash) })).await;
     assert_eq!(
         body["errors"][0]["message"], "PersistedQueryNotFound",
         "{body}"
     );
-    let (_, body) = post(
-        &app,
-        json!({ "query": TAGS, "extensions": persisted(&hash) }),
-    )
-    .await;
+    let (_, body) = app
+        .post(&json!({ "query": TAGS, "extensions": persisted(&hash) }))
+        .await;
     assert_eq!(body["data"]["tags"]["totalCount"], 0, "{body}");
     // From now on the hash is enough, by POST or by GET (cacheable by CDNs).
-    let (_, body) = post(&app, json!({ "extensions": persisted(&hash) })).await;
+    let (_, body) = app.post(&json!({ "extensions": persisted(&hash) })).await;
     assert_eq!(body["data"]["tags"]["totalCount"], 0, "{body}");
     let extensions = persisted(&hash).to_string();
     let url = reqwest::Url::parse_with_params(&app.url("/graphql"), [("extensions", &extensions)])
@@ -64,22 +48,20 @@ async fn automatic_persisted_queries(backend: Backend) {
     assert_eq!(body["data"]["tags"]["totalCount"], 0, "{body}");
 
     // A hash that is not the query's is refused, and registers nothing.
-    let (_, body) = post(
-        &app,
-        json!({ "query": "{ __typename }", "extensions": persisted(&"0".repeat(64)) }),
-    )
-    .await;
+    let (_, body) = app
+        .post(&json!({ "query": "{ __typename }", "extensions": persisted(&"0".repeat(64)) }))
+        .await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
-    let (_, body) = post(&app, json!({ "extensions": persisted(&"0".repeat(64)) })).await;
+    let (_, body) = app
+        .post(&json!({ "extensions": persisted(&"0".repeat(64)) }))
+        .await;
     assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
 
     // A persisted mutation is still a mutation: not by GET.
     let mutation = "mutation { logOut }";
-    let (_, _) = post(
-        &app,
-        json!({ "query": mutation, "extensions": persisted(&sha256(mutation)) }),
-    )
-    .await;
+    let (_, _) = app
+        .post(&json!({ "query": mutation, "extensions": persisted(&sha256(mutation)) }))
+        .await;
     let extensions = persisted(&sha256(mutation)).to_string();
     let url = reqwest::Url::parse_with_params(&app.url("/graphql"), [("extensions", &extensions)])
         .expect("a URL");
@@ -89,20 +71,10 @@ async fn automatic_persisted_queries(backend: Backend) {
 both_backends!(automatic_persisted_queries);
 
 async fn only_trusted_documents_run(backend: Backend) {
-    let manifest_path = std::env::temp_dir().join(format!(
-        "trusted-documents-{}-{backend:?}.json",
-        std::process::id()
-    ));
     let viewer = "query Viewer { viewer { username } }";
     // As graphql-codegen's client preset writes it: sha256 of the document → document.
     let manifest = json!({ sha256(TAGS): TAGS, "relay-id-1": viewer });
-    std::fs::write(&manifest_path, manifest.to_string()).expect("write the manifest");
-    let path = manifest_path.clone();
-    let Some(app) = TestApp::start_with(backend, move |config| {
-        config.documents.trusted_documents = Some(path);
-    })
-    .await
-    else {
+    let Some(app) = TestApp::start_trusted(backend, &manifest).await else {
         return;
     };
 
@@ -114,11 +86,11 @@ async fn only_trusted_documents_run(backend: Backend) {
         json!({ "extensions": persisted(&sha256(TAGS)) }),
         json!({ "query": TAGS }),
     ] {
-        let (status, answer) = post(&app, body.clone()).await;
+        let (status, answer) = app.post(&body).await;
         assert_eq!(status, 200, "{body}: {answer}");
         assert_eq!(answer["data"]["tags"]["totalCount"], 0, "{body}: {answer}");
     }
-    let (_, answer) = post(&app, json!({ "doc_id": "relay-id-1" })).await;
+    let (_, answer) = app.post(&json!({ "doc_id": "relay-id-1" })).await;
     assert!(answer.get("errors").is_none(), "{answer}");
     assert!(answer["data"]["viewer"].is_null(), "{answer}");
 
@@ -130,10 +102,9 @@ async fn only_trusted_documents_run(backend: Backend) {
         json!({ "documentId": "unknown" }),
         json!({ "query": "{ __typename }", "extensions": persisted(&sha256("{ __typename }")) }),
     ] {
-        let (_, answer) = post(&app, body.clone()).await;
+        let (_, answer) = app.post(&body).await;
         assert_eq!(error_code(&answer), Some("FORBIDDEN"), "{body}: {answer}");
         assert!(answer.get("data").is_none_or(Value::is_null), "{answer}");
     }
-    let _ = std::fs::remove_file(manifest_path);
 }
 both_backends!(only_trusted_documents_run);

@@ -114,6 +114,16 @@ impl Client {
         }
     }
 
+    /// Runs one operation as subscription `id`: returns its first message, and reads away
+    /// whatever follows it (its `complete`).
+    async fn answer(&mut self, id: &str, payload: Value) -> Value {
+        self.send(json!({ "type": "subscribe", "id": id, "payload": payload }))
+            .await;
+        let answer = self.next(ARRIVES).await.expect("an answer");
+        while self.next(QUIET).await.is_some() {}
+        answer
+    }
+
     /// The next event's `todoEvents` payload.
     async fn event(&mut self) -> Value {
         let message = self.next(ARRIVES).await.expect("an event in time");
@@ -746,10 +756,6 @@ tests::both_backends!(subscription_limits_and_queues_are_bounded);
 /// In trusted-documents mode the socket runs only the manifest's operations too: by their
 /// text or their id, and nothing else, introspection included.
 async fn the_socket_runs_only_trusted_documents(backend: Backend) {
-    let manifest_path = std::env::temp_dir().join(format!(
-        "trusted-socket-{}-{backend:?}.json",
-        std::process::id()
-    ));
     let manifest = json!({
         "events": EVENTS,
         "count": "{ tags { totalCount } }",
@@ -757,13 +763,7 @@ async fn the_socket_runs_only_trusted_documents(backend: Backend) {
         "sign-up": test_app::SIGN_UP,
         "create": CREATE_TODO,
     });
-    std::fs::write(&manifest_path, manifest.to_string()).expect("write the manifest");
-    let path = manifest_path.clone();
-    let Some(app) = TestApp::start_with(backend, move |config| {
-        config.documents.trusted_documents = Some(path);
-    })
-    .await
-    else {
+    let Some(app) = TestApp::start_trusted(backend, &manifest).await else {
         return;
     };
     let (ann, _) = app.sign_up("ann").await;
@@ -781,26 +781,19 @@ async fn the_socket_runs_only_trusted_documents(backend: Backend) {
             json!({ "query": "", "extensions": { "documentId": "nope" } }),
         ),
     ] {
-        client
-            .send(json!({ "type": "subscribe", "id": id, "payload": payload }))
-            .await;
-        let answer = client.next(ARRIVES).await.expect("an answer");
+        let answer = client.answer(id, payload).await;
         assert!(
             answer.to_string().contains("FORBIDDEN") && !answer.to_string().contains("\"data\":{"),
             "{id} is refused: {answer}"
         );
-        while client.next(QUIET).await.is_some() {}
     }
 
-    client
-        .send(json!({ "type": "subscribe", "id": "count", "payload": { "query": "", "extensions": { "documentId": "count" } } }))
-        .await;
-    let answer = client.next(ARRIVES).await.expect("an answer");
+    let by_id = json!({ "query": "", "extensions": { "documentId": "count" } });
+    let answer = client.answer("count", by_id).await;
     assert_eq!(
         answer["payload"]["data"]["tags"]["totalCount"], 0,
         "{answer}"
     );
-    while client.next(QUIET).await.is_some() {}
 
     client
         .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": EVENTS } }))
@@ -808,7 +801,6 @@ async fn the_socket_runs_only_trusted_documents(backend: Backend) {
     app.wait_for_subscriptions(1).await;
     create(&app, &ann, "trusted").await;
     assert_eq!(client.event().await["kind"], "CREATED");
-    let _ = std::fs::remove_file(manifest_path);
 }
 tests::both_backends!(the_socket_runs_only_trusted_documents);
 
@@ -829,22 +821,11 @@ async fn log_ins_over_the_socket_count_for_the_clients_address(backend: Backend)
     let log_in =
         "mutation { logIn(input: { login: \"ann\", password: \"wrong-password\" }) { token } }";
     for id in ["1", "2"] {
-        client
-            .send(json!({ "type": "subscribe", "id": id, "payload": { "query": log_in } }))
-            .await;
-        let answer = client.next(ARRIVES).await.expect("an answer");
+        let answer = client.answer(id, json!({ "query": log_in })).await;
         assert!(answer.to_string().contains("UNAUTHENTICATED"), "{answer}");
-        while client.next(QUIET).await.is_some() {}
     }
-    let refused = app
-        .client()
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": log_in }))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(refused.status(), 429);
-    let body: Value = refused.json().await.expect("JSON");
+    let (status, body) = app.post(&json!({ "query": log_in })).await;
+    assert_eq!(status, 429, "{body}");
     assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
 }
 tests::both_backends!(log_ins_over_the_socket_count_for_the_clients_address);

@@ -93,7 +93,7 @@ pub fn measure(
 }
 
 /// The operation `operation_name` selects, as async-graphql selects it.
-fn select_operation<'a>(
+pub fn select_operation<'a>(
     document: &'a ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<&'a OperationDefinition> {

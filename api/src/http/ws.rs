@@ -18,7 +18,7 @@ use async_graphql::{
     Data, Executor,
     futures_util::{SinkExt, StreamExt, future, stream, stream::BoxStream},
     http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage},
-    parser::types::{DocumentOperations, OperationType},
+    parser::types::OperationType,
 };
 use axum::{
     extract::{
@@ -35,6 +35,7 @@ use tokio::sync::Semaphore;
 use crate::{
     error::Error,
     graphql::{
+        cost::select_operation,
         error_codes::server_error,
         executor::ApiSchema,
         loaders::{Loaders, quiescence::RequestActivity},
@@ -246,17 +247,7 @@ fn is_subscription(request: &async_graphql::Request) -> bool {
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };
-    let operation = match (&document.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(operation), _) => Some(&operation.node),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| &operation.node)
-        }
-        // One named operation needs no operationName, as async-graphql selects it.
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next().map(|operation| &operation.node)
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    };
+    let operation = select_operation(&document, request.operation_name.as_deref());
     operation.is_some_and(|operation| operation.ty == OperationType::Subscription)
 }
 
