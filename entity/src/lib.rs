@@ -10,6 +10,7 @@ pub mod prelude;
 pub mod session;
 pub mod tag;
 pub mod todo;
+pub mod todo_handover;
 pub mod todo_history;
 pub mod todo_tag;
 pub mod user;

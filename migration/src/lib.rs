@@ -13,6 +13,7 @@ mod m20261125_000002_index_live_todos;
 mod m20261125_000003_unique_tag_names_ignoring_case;
 mod m20261125_000004_create_login_failures;
 mod m20261201_000005_index_todo_orders;
+mod m20261206_000006_create_todo_handovers;
 
 /// The ordered list of migrations; `api` runs the pending ones at start.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_unique_tag_names_ignoring_case::Migration),
             Box::new(m20261125_000004_create_login_failures::Migration),
             Box::new(m20261201_000005_index_todo_orders::Migration),
+            Box::new(m20261206_000006_create_todo_handovers::Migration),
         ]
     }
 }

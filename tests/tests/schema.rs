@@ -37,6 +37,7 @@ async fn create_from_entities(db: &DatabaseConnection) {
         TodoTag,
         UserPreferences,
         TodoHistory,
+        TodoHandover,
         Session,
         LoginFailure
     );
@@ -96,7 +97,7 @@ async fn migrated_schema_matches_entities(backend: Backend) {
 
     let (actual, names) = introspect(&migrated).await;
     let (expected, _) = introspect(&declared).await;
-    assert_eq!(actual.tables.len(), 8, "{actual:#?}");
+    assert_eq!(actual.tables.len(), 9, "{actual:#?}");
     for (table, shape) in &expected.tables {
         assert_eq!(
             actual.tables.get(table),

@@ -20,6 +20,7 @@ use tests::{
     Backend,
     fault_proxy::FaultProxy,
     fixtures,
+    table_lock::{TableLock, wait_for_lock_waiters},
     test_app::{self, TestApp, error_code},
 };
 use tokio::net::TcpStream;
@@ -550,6 +551,104 @@ async fn start_second_instance(database_url: &str) -> (Instance, String) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the second instance did not become ready");
+}
+
+/// The previous owner's TRANSFERRED_OUT shows the todo as it was handed over, even when the
+/// new owner has changed it before the event is read. To hold the event back until then,
+/// ann's subscription is kept busy with an earlier event: its document reads the owner's
+/// preferences, and the test locks that table meanwhile (on PostgreSQL, from a second
+/// session).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transferred_out_shows_the_todo_as_it_was_handed_over() {
+    let Some(app) = TestApp::start(Backend::Postgres).await else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let (bob, bob_id) = app.sign_up("bob").await;
+    let earlier = create(&app, &ann, "earlier").await;
+    let given = create(&app, &ann, "given").await;
+    let set_tags =
+        "mutation($id: ID!, $tags: [String!]!) { setTodoTags(id: $id, tags: $tags) { id } }";
+    mutate(
+        &app,
+        &ann,
+        set_tags,
+        json!({ "id": given, "tags": ["work"] }),
+    )
+    .await;
+    let mut ann_events = Client::authenticated(&app.url("/graphql"), &ann).await;
+    let held = "subscription { todoEvents { kind todo { title version tags { name } \
+                owner { username preferences { theme } } \
+                history { totalCount nodes { action } } } } }";
+    ann_events
+        .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": held } }))
+        .await;
+    app.wait_for_subscriptions(1).await;
+
+    let lock = TableLock::take(app.db(), "user_preferences").await;
+    mutate(
+        &app,
+        &ann,
+        "mutation($id: ID!) { toggleTodo(id: $id) { id } }",
+        json!({ "id": earlier }),
+    )
+    .await;
+    wait_for_lock_waiters(app.db(), 1, "SELECT").await;
+    mutate(
+        &app,
+        &ann,
+        "mutation($id: ID!, $to: ID!) { transferTodo(id: $id, toUserId: $to) { id } }",
+        json!({ "id": given, "to": bob_id }),
+    )
+    .await;
+    mutate(
+        &app,
+        &bob,
+        "mutation($id: ID!) { updateTodo(input: { id: $id, title: \"changed\" }) { id } }",
+        json!({ "id": given }),
+    )
+    .await;
+    mutate(
+        &app,
+        &bob,
+        set_tags,
+        json!({ "id": given, "tags": ["home"] }),
+    )
+    .await;
+    lock.release().await;
+
+    let first = ann_events.event().await;
+    assert_eq!(first["kind"], "UPDATED", "{first}");
+    assert_eq!(first["todo"]["title"], "earlier", "{first}");
+    let handed = ann_events.event().await;
+    assert_eq!(
+        handed,
+        json!({ "kind": "TRANSFERRED_OUT", "todo": {
+            "title": "given",
+            // Created (1), tagged (2), transferred (3); bob's changes came after.
+            "version": 3,
+            "tags": [{ "name": "work" }],
+            "owner": { "username": "bob", "preferences": { "theme": "SYSTEM" } },
+            "history": {
+                "totalCount": 3,
+                "nodes": [{ "action": "TRANSFERRED" }, { "action": "TAGGED" }, { "action": "CREATED" }],
+            },
+        } })
+    );
+    ann_events.silent().await;
+
+    // The todo itself did change: bob sees his version.
+    let now = mutate(
+        &app,
+        &bob,
+        "query($id: ID!) { node(id: $id) { ... on Todo { title version tags { name } } } }",
+        json!({ "id": given }),
+    )
+    .await;
+    assert_eq!(
+        now["node"],
+        json!({ "title": "changed", "version": 5, "tags": [{ "name": "home" }] })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,6 +37,8 @@ pub struct Delivery {
     pub kind: EventKind,
     /// To which todo.
     pub todo_id: i32,
+    /// For TRANSFERRED_OUT: the history entry that keeps the todo as it was handed over.
+    pub handover: Option<i32>,
 }
 
 struct Entry {
@@ -136,10 +138,15 @@ impl Hub {
                 kind,
                 todo_id,
                 user_id,
+                handover,
             } => {
                 if let Some(entries) = subscribers.by_user.get_mut(&user_id) {
                     entries.retain(|entry| {
-                        let delivered = entry.queue.try_send(Delivery { kind, todo_id });
+                        let delivered = entry.queue.try_send(Delivery {
+                            kind,
+                            todo_id,
+                            handover,
+                        });
                         match delivered {
                             Ok(()) => true,
                             Err(mpsc::error::TrySendError::Full(_)) => {

@@ -54,6 +54,9 @@ pub enum Notice {
         todo_id: i32,
         /// Whose subscriptions hear of it.
         user_id: i32,
+        /// For TRANSFERRED_OUT: the transfer's history entry, which keeps the todo as it
+        /// was handed over (`todo_handovers`).
+        handover: Option<i32>,
     },
     /// A session ended (logged out): its subscriptions stop.
     SessionEnded {
@@ -69,6 +72,17 @@ impl Notice {
             kind,
             todo_id,
             user_id,
+            handover: None,
+        }
+    }
+
+    /// `user_id` gave `todo_id` away; history entry `handover` keeps it as it was given.
+    pub fn handed_over(todo_id: i32, user_id: i32, handover: i32) -> Self {
+        Self::Todo {
+            kind: EventKind::TransferredOut,
+            todo_id,
+            user_id,
+            handover: Some(handover),
         }
     }
 
@@ -78,7 +92,14 @@ impl Notice {
                 kind,
                 todo_id,
                 user_id,
+                handover: None,
             } => format!("{}{todo_id}:{user_id}", kind.letter()),
+            Self::Todo {
+                kind,
+                todo_id,
+                user_id,
+                handover: Some(entry),
+            } => format!("{}{todo_id}:{user_id}:{entry}", kind.letter()),
             Self::SessionEnded { session_id } => format!("S{session_id}"),
         }
     }
@@ -92,11 +113,15 @@ impl Notice {
                 session_id: rest.parse().ok()?,
             });
         }
-        let (todo_id, user_id) = rest.split_once(':')?;
+        let mut ids = rest.split(':');
+        let todo_id = ids.next()?.parse().ok()?;
+        let user_id = ids.next()?.parse().ok()?;
+        let handover = ids.next().map(str::parse).transpose().ok()?;
         Some(Self::Todo {
             kind: EventKind::from_letter(tag)?,
-            todo_id: todo_id.parse().ok()?,
-            user_id: user_id.parse().ok()?,
+            todo_id,
+            user_id,
+            handover,
         })
     }
 }
@@ -143,7 +168,10 @@ mod tests {
     fn packs_and_unpacks_in_order_within_the_payload_limit() {
         let notices: Vec<Notice> = (0..2_000)
             .map(|n| Notice::todo(EventKind::Created, 1_000_000 + n, 42))
-            .chain([Notice::SessionEnded { session_id: 7 }])
+            .chain([
+                Notice::handed_over(5, 42, 77),
+                Notice::SessionEnded { session_id: 7 },
+            ])
             .collect();
         let payloads = pack(&notices);
         assert!(payloads.len() > 1);

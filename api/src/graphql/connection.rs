@@ -42,8 +42,13 @@ pub enum TotalCount {
     Users(Option<String>),
     /// Tags matching a search.
     Tags(Option<String>),
-    /// A todo's history entries.
-    History(i32),
+    /// A todo's history entries, up to and including entry `until` if given.
+    History {
+        /// Whose history.
+        todo_id: i32,
+        /// The last entry counted.
+        until: Option<i32>,
+    },
 }
 
 impl TotalCount {
@@ -62,7 +67,19 @@ impl TotalCount {
             Self::Todos(filter) => service::todo_list::count(db, ctx.viewer(), filter).await,
             Self::Users(search) => service::user::count(db, search.as_deref()).await,
             Self::Tags(search) => service::tag::count(db, search.as_deref()).await,
-            Self::History(todo_id) => Ok(ctx
+            Self::History {
+                todo_id,
+                until: Some(until),
+            } => Ok(
+                service::history::counts_by_todo(db, &[*todo_id], Some(*until))
+                    .await?
+                    .remove(todo_id)
+                    .unwrap_or(0),
+            ),
+            Self::History {
+                todo_id,
+                until: None,
+            } => Ok(ctx
                 .app_data::<Loaders>()?
                 .history_count_by_todo
                 .load_one(*todo_id)

@@ -6,13 +6,12 @@ use std::sync::{
 };
 
 use async_graphql::{Context, Object, Subscription, futures_util::Stream};
-use entity::todo;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
 use super::{context::ContextExt, todo::Todo};
 use crate::{
     error::{Error, Result},
-    events::{Closed, EventKind, Events, Receiver},
+    events::{Closed, Delivery, EventKind, Events, Receiver},
     service::{self, viewer::Viewer},
 };
 
@@ -24,7 +23,7 @@ pub struct SubscriptionRoot;
 /// that roll back are never sent.
 pub struct TodoEvent {
     kind: EventKind,
-    todo: todo::Model,
+    todo: Todo,
 }
 
 /// One change to a todo of the viewer's, delivered after its transaction commits; changes
@@ -38,8 +37,8 @@ impl TodoEvent {
 
     /// The todo as it is after the change. For TRANSFERRED_OUT it is the todo as it was
     /// handed over; later changes to it are no longer sent to the previous owner.
-    async fn todo(&self) -> Todo {
-        Todo::from(self.todo.clone())
+    async fn todo(&self) -> &Todo {
+        &self.todo
     }
 }
 
@@ -157,27 +156,35 @@ async fn next_event(feed: &mut Feed) -> Result<TodoEvent> {
                 ));
             }
         };
-        // Loaded through the visibility rules, as any read: a change made while the todo
-        // was the viewer's but read after it was handed away is not shown (the viewer then
-        // gets TRANSFERRED_OUT instead). That one event is the exception: the transfer's
-        // own notice, addressed to the previous owner, is the permission to see the todo
-        // as it was handed over.
-        let todo = if delivery.kind == EventKind::TransferredOut {
-            todo::Entity::find_by_id(delivery.todo_id)
-                .one(&feed.db)
-                .await?
-        } else {
-            service::todo_list::by_ids(&feed.db, Some(&feed.viewer), &[delivery.todo_id])
-                .await?
-                .remove(&delivery.todo_id)
-        };
-        // A todo that is gone (no hard deletes today) or no longer visible has nothing to
-        // show.
-        if let Some(todo) = todo {
+        if let Some(todo) = load_todo(feed, &delivery).await? {
             return Ok(TodoEvent {
                 kind: delivery.kind,
                 todo,
             });
         }
+        // A todo that is gone (no hard deletes today) or no longer visible has nothing to
+        // show.
     }
+}
+
+/// The todo of `delivery` as `feed`'s viewer may see it.
+///
+/// Loaded through the visibility rules, as any read: a change made while the todo was the
+/// viewer's but read after it was handed away is not shown (the viewer gets
+/// TRANSFERRED_OUT instead). That one event is the exception: the transfer's own notice,
+/// addressed to the previous owner, is the permission to see the todo as it was handed
+/// over, kept with the transfer, so that the new owner's later changes stay unseen.
+async fn load_todo(feed: &Feed, delivery: &Delivery) -> Result<Option<Todo>> {
+    if delivery.kind == EventKind::TransferredOut
+        && let Some(entry) = delivery.handover
+    {
+        let handed_over = service::transfer::handed_over(&feed.db, &feed.viewer, entry).await?;
+        return Ok(handed_over.map(|(todo, tag_ids)| Todo::handed_over(todo, tag_ids, entry)));
+    }
+    // (A TRANSFERRED_OUT without its entry, from an instance of an older version, reads as
+    // a todo no longer visible and is skipped.)
+    let todo = service::todo_list::by_ids(&feed.db, Some(&feed.viewer), &[delivery.todo_id])
+        .await?
+        .remove(&delivery.todo_id);
+    Ok(todo.map(Todo::from))
 }

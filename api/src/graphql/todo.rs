@@ -198,6 +198,7 @@ impl TodoConnection {
             |model| Todo {
                 model,
                 description_read,
+                handed_over: None,
             },
             total,
         )
@@ -211,6 +212,16 @@ pub struct Todo {
     pub model: todo::Model,
     /// Whether `model.description` was read.
     description_read: bool,
+    /// Set when this is the todo as it was handed over in a transfer, not as it is now.
+    handed_over: Option<HandedOver>,
+}
+
+/// What a handed-over todo shows of its relations as they were at the transfer.
+struct HandedOver {
+    /// Its tags then.
+    tag_ids: Vec<i32>,
+    /// The transfer's history entry: the history shown ends there.
+    entry: i32,
 }
 
 impl From<todo::Model> for Todo {
@@ -219,6 +230,19 @@ impl From<todo::Model> for Todo {
         Self {
             model,
             description_read: true,
+            handed_over: None,
+        }
+    }
+}
+
+impl Todo {
+    /// The todo as it was handed over in the transfer recorded as history entry `entry`,
+    /// when it had the tags `tag_ids`: its fields, tags and history stay as they were then.
+    pub fn handed_over(model: todo::Model, tag_ids: Vec<i32>, entry: i32) -> Self {
+        Self {
+            model,
+            description_read: true,
+            handed_over: Some(HandedOver { tag_ids, entry }),
         }
     }
 }
@@ -318,14 +342,30 @@ impl Todo {
             before,
         };
         let window = window(ctx, args, service::history::ORDERING)?;
-        let loaders = ctx.app_data::<Loaders>()?;
+        let until = self.handed_over.as_ref().map(|h| h.entry);
         let page = async {
+            if let Some(until) = until {
+                // One todo of one event: nothing to batch.
+                let mut pages = service::history::pages_by_todo(
+                    ctx.db()?,
+                    &[self.model.id],
+                    &window,
+                    Some(until),
+                )
+                .await?;
+                return Ok(pages.remove(&self.model.id));
+            }
+            let loaders = ctx.app_data::<Loaders>()?;
             Ok(loaders
                 .history_page_by_todo
-                .load_one((self.model.id, window))
+                .load_one((self.model.id, window.clone()))
                 .await?)
         };
-        let (page, total) = with_total(ctx, page, TotalCount::History(self.model.id)).await?;
+        let total = TotalCount::History {
+            todo_id: self.model.id,
+            until,
+        };
+        let (page, total) = with_total(ctx, page, total).await?;
         Ok(TodoHistoryConnection::new(
             page.unwrap_or_else(service::page::Page::empty),
             |e| service::history::cursor(e).encode(),
@@ -336,11 +376,19 @@ impl Todo {
 
     /// Sorted by name.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
-        let tags = ctx
-            .app_data::<Loaders>()?
-            .tags_by_todo_id
-            .load_one(self.model.id)
-            .await?;
+        let loaders = ctx.app_data::<Loaders>()?;
+        if let Some(handed_over) = &self.handed_over {
+            // The tags it had then, those of them that still exist.
+            let mut tags: Vec<_> = loaders
+                .tag_by_id
+                .load_many(handed_over.tag_ids.iter().copied())
+                .await?
+                .into_values()
+                .collect();
+            tags.sort_by_cached_key(|tag| tag.name.to_lowercase());
+            return Ok(tags.into_iter().map(Tag).collect());
+        }
+        let tags = loaders.tags_by_todo_id.load_one(self.model.id).await?;
         Ok(tags.unwrap_or_default().into_iter().map(Tag).collect())
     }
 }

@@ -34,16 +34,18 @@ pub fn cursor(entry: &todo_history::Model) -> Cursor {
     }
 }
 
-/// One page of history for each of `todo_ids`, in one statement. The todos' visibility is
-/// checked by the caller, which reached them through the visibility rules.
+/// One page of history for each of `todo_ids`, in one statement, of the entries up to and
+/// including entry `until` if given. The todos' visibility is checked by the
+/// caller, which reached them through the visibility rules.
 pub async fn pages_by_todo(
     db: &impl ConnectionTrait,
     todo_ids: &[i32],
     window: &Window,
+    until: Option<i32>,
 ) -> Result<HashMap<i32, Page<todo_history::Model>>> {
     page::pages_by_parent(
         db,
-        todo_history::Entity::find(),
+        todo_history::Entity::find().filter(until_entry(until)),
         r#""todo_history"."todo_id""#,
         todo_ids,
         SORT,
@@ -52,16 +54,24 @@ pub async fn pages_by_todo(
     .await
 }
 
-/// How many entries each of `todo_ids` has, in one grouped statement.
+/// Entries up to and including `until`, if given.
+fn until_entry(until: Option<i32>) -> Condition {
+    Condition::all().add_option(until.map(|until| todo_history::COLUMN.id.lte(until)))
+}
+
+/// How many entries (up to and including entry `until`, if given) each of `todo_ids`
+/// has, in one grouped statement.
 pub async fn counts_by_todo(
     db: &impl ConnectionTrait,
     todo_ids: &[i32],
+    until: Option<i32>,
 ) -> Result<HashMap<i32, u64>> {
     let counts: Vec<(i32, i64)> = todo_history::Entity::find()
         .select_only()
         .column(todo_history::Column::TodoId)
         .column_as(Expr::cust("COUNT(*)"), "count")
         .filter(todo_history::COLUMN.todo_id.is_in(todo_ids.iter().copied()))
+        .filter(until_entry(until))
         .group_by(todo_history::Column::TodoId)
         .into_tuple()
         .all(db)

@@ -1,9 +1,16 @@
-//! Moving a todo to another user, under a row lock, with the move recorded in its history.
+//! Moving a todo to another user, under a row lock, with the move recorded in its history
+//! and the todo's state at that moment kept for the previous owner's event.
 
-use entity::{todo, todo_history, todo_history::TodoAction, user};
+use entity::{
+    todo, todo_handover,
+    todo_handover::{HandedOver, TodoState},
+    todo_history,
+    todo_history::TodoAction,
+    todo_tag, user,
+};
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    JoinType, QueryFilter, QuerySelect, RelationTrait, sea_query::Expr,
 };
 
 use super::{now, retry::with_retry, viewer::Viewer};
@@ -53,7 +60,7 @@ pub async fn transfer(
             .into_iter()
             .next()
             .ok_or(Error::NotFound("todo"))?;
-        todo_history::Entity::insert(todo_history::ActiveModel {
+        let entry = todo_history::Entity::insert(todo_history::ActiveModel {
             todo_id: Set(id),
             action: Set(TodoAction::Transferred),
             actor_id: Set(Some(viewer.user_id)),
@@ -62,14 +69,50 @@ pub async fn transfer(
             created_at: Set(now),
             ..Default::default()
         })
+        .exec(&txn)
+        .await?
+        .last_insert_id;
+        let tag_ids = todo_tag::Entity::find()
+            .select_only()
+            .column(todo_tag::Column::TagId)
+            .filter(todo_tag::COLUMN.todo_id.eq(id))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        todo_handover::Entity::insert(todo_handover::ActiveModel {
+            history_id: Set(entry),
+            state: Set(HandedOver {
+                todo: TodoState::from(moved.clone()),
+                tag_ids,
+            }),
+        })
         .exec_without_returning(&txn)
         .await?;
         let notices = vec![
-            Notice::todo(EventKind::TransferredOut, id, viewer.user_id),
+            Notice::handed_over(id, viewer.user_id, entry),
             Notice::todo(EventKind::TransferredIn, id, to_user_id),
         ];
         events.commit(txn, notices).await?;
         Ok(moved)
     })
     .await
+}
+
+/// The todo as `viewer` handed it over in the transfer recorded as history entry `entry`,
+/// with its tags' ids; `None` unless `viewer` was the one who gave it away.
+pub async fn handed_over(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    entry: i32,
+) -> Result<Option<(todo::Model, Vec<i32>)>> {
+    let handover = todo_handover::Entity::find_by_id(entry)
+        .join(JoinType::InnerJoin, todo_handover::Relation::Entry.def())
+        .filter(todo_history::Column::FromUserId.eq(viewer.user_id))
+        .one(db)
+        .await?;
+    let Some(handover) = handover else {
+        return Ok(None);
+    };
+    let HandedOver { todo, tag_ids } = handover.state;
+    Ok(Some((todo::Model::try_from(todo)?, tag_ids)))
 }

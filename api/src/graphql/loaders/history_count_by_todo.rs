@@ -16,7 +16,7 @@ impl Loader<i32> for HistoryCountByTodoLoader {
     type Error = LoadError;
 
     async fn load(&self, todo_ids: &[i32]) -> Result<HashMap<i32, u64>, Self::Error> {
-        let found = service::history::counts_by_todo(&self.0, todo_ids).await?;
+        let found = service::history::counts_by_todo(&self.0, todo_ids, None).await?;
         Ok(todo_ids
             .iter()
             .map(|id| (*id, found.get(id).copied().unwrap_or(0)))

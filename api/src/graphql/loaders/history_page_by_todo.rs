@@ -26,7 +26,7 @@ impl Loader<(i32, Window)> for HistoryPageByTodoLoader {
         }
         let mut pages = HashMap::new();
         for (window, ids) in groups {
-            let mut found = service::history::pages_by_todo(&self.0, &ids, window).await?;
+            let mut found = service::history::pages_by_todo(&self.0, &ids, window, None).await?;
             for id in ids {
                 let page = found
                     .remove(&id)
