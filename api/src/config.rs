@@ -301,6 +301,12 @@ pub struct HttpConfig {
     #[arg(long, env = "MAX_IN_FLIGHT", default_value_t = 512, global = true)]
     pub max_in_flight: usize,
 
+    /// GraphQL queries and mutations this instance executes at once (default: twice its
+    /// CPU cores); the others in flight wait their turn in order of arrival, within the
+    /// request timeout. More at once than the cores can run adds only memory and latency.
+    #[arg(long, env = "MAX_EXECUTING", default_value_t = twice_the_cores(), global = true)]
+    pub max_executing: usize,
+
     /// Take the client's IP address from this header (e.g. X-Forwarded-For; its last
     /// entry) instead of the TCP peer: set it when a proxy you run sits in front, never
     /// otherwise, since clients can write any header.
@@ -316,6 +322,11 @@ pub struct HttpConfig {
         global = true
     )]
     pub graphiql: bool,
+}
+
+/// Two operations per core: one runs while the other waits for the database.
+fn twice_the_cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get() * 2)
 }
 
 impl HttpConfig {

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod node;
+pub mod plain_fields;
 pub mod preferences;
 pub mod query;
 pub mod scalars;

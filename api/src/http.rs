@@ -9,6 +9,7 @@ pub use graphql::{
 };
 mod health;
 pub mod shutdown;
+pub mod turns;
 mod ws;
 
 use std::future::Future;

@@ -11,7 +11,7 @@ use crate::{
     error::Result,
     events::{Events, HubLimits, listener},
     graphql::{AppData, build_schema, executor::ApiSchema, limits::QueryLimits},
-    http::Documents,
+    http::{Documents, turns::Turns},
     metrics::Metrics,
     rate_limit::RateLimiter,
     service::{page::PageLimits, password::Passwords},
@@ -38,6 +38,8 @@ pub struct AppState {
     pub documents: Documents,
     /// Slots for GraphQL requests in flight; `None` without a limit.
     pub in_flight: Option<Arc<Semaphore>>,
+    /// Turns to execute: how many operations run at once.
+    pub turns: Turns,
     /// Prometheus metrics; `None` when `--metrics-listen` is not set.
     pub metrics: Option<Metrics>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
@@ -99,6 +101,7 @@ impl AppState {
             documents: Documents::new(&config.documents)?,
             in_flight: (config.http.max_in_flight > 0)
                 .then(|| Arc::new(Semaphore::new(config.http.max_in_flight))),
+            turns: Turns::new(config.http.max_executing),
             metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),
             _listener: listener,
         })

@@ -7,6 +7,7 @@ use super::{
     connection::{TotalCount, connection_type, window},
     context::ContextExt,
     node::{NodeType, decode_as, global_id},
+    plain_fields::{Plain, PlainFields},
     scalars::DateTime,
     todo::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
 };
@@ -15,7 +16,7 @@ use crate::service::{self, page::PageArgs, todo_list::Parent};
 /// A label for todos, shared by all users.
 pub struct Tag(pub tag::Model);
 
-connection_type!(TagConnection, TagEdge, Tag, "tags");
+connection_type!(TagConnection, TagEdge, Plain<Tag>, "tags");
 
 /// A label for todos, shared by all users.
 #[Object(serial)] // see User
@@ -69,6 +70,19 @@ impl Tag {
     }
 }
 
+impl PlainFields for Tag {
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        use async_graphql::{ScalarType, Value};
+        Some(match name {
+            "id" => Value::String(global_id(NodeType::Tag, self.0.id).0),
+            "name" => Value::String(self.0.name.clone()),
+            "color" => Value::String(self.0.color.clone()),
+            "createdAt" => DateTime(self.0.created_at).to_value(),
+            _ => return None,
+        })
+    }
+}
+
 /// Tag queries.
 #[derive(Default)]
 pub struct TagQuery;
@@ -102,7 +116,7 @@ impl TagQuery {
         Ok(TagConnection::new(
             page,
             |t| service::tag::cursor(t).encode(),
-            Tag,
+            |tag| Plain(Tag(tag)),
             TotalCount::Tags(search),
         ))
     }

@@ -1,5 +1,7 @@
 //! The `Todo` type, its filter and order inputs, and `Query.todos`.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::todo;
 
@@ -9,6 +11,7 @@ use super::{
     history::{TodoHistoryConnection, TodoHistoryEntry},
     loaders::{Loaders, TodoCountKey, TodoPageKey},
     node::{NodeType, global_id},
+    plain_fields::{Plain, PlainFields},
     scalars::DateTime,
     tag::Tag,
     user::User,
@@ -135,23 +138,23 @@ pub fn list_query(
     order: Option<TodoOrder>,
 ) -> crate::error::Result<TodoListQuery> {
     let order: Order = order.map(Into::into).unwrap_or_default();
-    // Fragments and aliases included: the look-ahead matches field names wherever they sit.
-    let selection = ctx.look_ahead();
-    let with_description = selection.field("nodes").field("description").exists()
-        || selection
-            .field("edges")
-            .field("node")
-            .field("description")
-            .exists();
     Ok(TodoListQuery {
         window: window(ctx, args, order.cursor_name())?,
         filter: filter.map(Into::into).unwrap_or_default(),
         order,
-        with_description,
+        with_description: selects_of_nodes(ctx, "description"),
     })
 }
 
-connection_type!(TodoConnection, TodoEdge, Todo, "todos");
+/// Whether the connection field being resolved selects `field` of its todos. Fragments and
+/// aliases included: the look-ahead matches field names wherever they sit.
+fn selects_of_nodes(ctx: &Context<'_>, field: &str) -> bool {
+    let selection = ctx.look_ahead();
+    selection.field("nodes").field(field).exists()
+        || selection.field("edges").field("node").field(field).exists()
+}
+
+connection_type!(TodoConnection, TodoEdge, Plain<Todo>, "todos");
 
 /// `User.todos` and `Tag.todos`: one page of `parent`'s todos, batched across parents.
 pub async fn todos_of_parent(
@@ -176,14 +179,37 @@ pub async fn todos_of_parent(
     let loaders = ctx.app_data::<Loaders>()?;
     let page = async { Ok(loaders.todo_page_by_parent.load_one(key).await?) };
     let (page, total) = with_total(ctx, page, total).await?;
-    Ok(TodoConnection::of(
+    let connection = TodoConnection::of(
         page.unwrap_or_else(service::page::Page::empty),
         &query,
         total,
-    ))
+    );
+    connection.with_tags(ctx).await
 }
 
 impl TodoConnection {
+    /// The connection with each todo's tags loaded, in one request to the loader for the
+    /// whole page, when the selection asks for them. Lists of todos are where tags are read
+    /// by the hundred, and one key at a time the loader's bookkeeping costs more than the
+    /// rows. (Pages of several parents still share one statement: the loader batches.)
+    pub async fn with_tags(mut self, ctx: &Context<'_>) -> async_graphql::Result<Self> {
+        if !selects_of_nodes(ctx, "tags") || self.edges.is_empty() {
+            return Ok(self);
+        }
+        let ids: Vec<i32> = self.edges.iter().map(|edge| edge.node.0.model.id).collect();
+        let mut tags = ctx
+            .app_data::<Loaders>()?
+            .tags_by_todo_id
+            .load_many(ids)
+            .await?;
+        for edge in &mut self.edges {
+            let todo = &mut edge.node.0;
+            let of_todo = tags.remove(&todo.model.id).unwrap_or_default();
+            todo.tags = Some(of_todo.into_iter().map(|tag| Plain(Tag(tag))).collect());
+        }
+        Ok(self)
+    }
+
     /// A connection over `page`, with cursors of `query`'s order.
     pub fn of(
         page: service::page::Page<todo::Model>,
@@ -195,10 +221,13 @@ impl TodoConnection {
         Self::new(
             page,
             |t| order.cursor(t).encode(),
-            |model| Todo {
-                model,
-                description_read,
-                handed_over: None,
+            |model| {
+                Plain(Todo {
+                    model,
+                    description_read,
+                    tags: None,
+                    handed_over: None,
+                })
             },
             total,
         )
@@ -212,6 +241,8 @@ pub struct Todo {
     pub model: todo::Model,
     /// Whether `model.description` was read.
     description_read: bool,
+    /// Its tags, when the list it came in loaded them (`TodoConnection::with_tags`).
+    tags: Option<Arc<[Plain<Tag>]>>,
     /// Set when this is the todo as it was handed over in a transfer, not as it is now.
     handed_over: Option<HandedOver>,
 }
@@ -230,6 +261,7 @@ impl From<todo::Model> for Todo {
         Self {
             model,
             description_read: true,
+            tags: None,
             handed_over: None,
         }
     }
@@ -242,6 +274,7 @@ impl Todo {
         Self {
             model,
             description_read: true,
+            tags: None,
             handed_over: Some(HandedOver { tag_ids, entry }),
         }
     }
@@ -375,7 +408,10 @@ impl Todo {
     }
 
     /// Sorted by name.
-    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<[Plain<Tag>]>> {
+        if let Some(tags) = &self.tags {
+            return Ok(tags.clone());
+        }
         let loaders = ctx.app_data::<Loaders>()?;
         if let Some(handed_over) = &self.handed_over {
             // The tags it had then, those of them that still exist.
@@ -386,10 +422,40 @@ impl Todo {
                 .into_values()
                 .collect();
             tags.sort_by_cached_key(|tag| tag.name.to_lowercase());
-            return Ok(tags.into_iter().map(Tag).collect());
+            return Ok(tags.into_iter().map(|tag| Plain(Tag(tag))).collect());
         }
         let tags = loaders.tags_by_todo_id.load_one(self.model.id).await?;
-        Ok(tags.unwrap_or_default().into_iter().map(Tag).collect())
+        Ok(tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|tag| Plain(Tag(tag)))
+            .collect())
+    }
+}
+
+impl PlainFields for Todo {
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        use async_graphql::{ScalarType, Value, resolver_utils::enum_value};
+        let todo = &self.model;
+        let instant = |at: Option<chrono::DateTime<chrono::Utc>>| {
+            at.map_or(Value::Null, |at| DateTime(at).to_value())
+        };
+        Some(match name {
+            "id" => Value::String(global_id(NodeType::Todo, todo.id).0),
+            "title" => Value::String(todo.title.clone()),
+            "description" if self.description_read => {
+                todo.description.clone().map_or(Value::Null, Value::String)
+            }
+            "priority" => enum_value(Priority::from(todo.priority)),
+            "completed" => Value::Boolean(todo.completed),
+            "dueDate" => instant(todo.due_date),
+            "completedAt" => instant(todo.completed_at),
+            "deletedAt" => instant(todo.deleted_at),
+            "createdAt" => DateTime(todo.created_at).to_value(),
+            "updatedAt" => DateTime(todo.updated_at).to_value(),
+            "version" => Value::from(todo.version),
+            _ => return None,
+        })
     }
 }
 
@@ -424,10 +490,7 @@ impl TodoQuery {
             order_by,
         )?;
         let page = service::todo_list::page(ctx.db()?, ctx.viewer(), &query).await?;
-        Ok(TodoConnection::of(
-            page,
-            &query,
-            TotalCount::Todos(query.filter.clone()),
-        ))
+        let connection = TodoConnection::of(page, &query, TotalCount::Todos(query.filter.clone()));
+        connection.with_tags(ctx).await
     }
 }

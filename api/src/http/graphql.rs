@@ -137,7 +137,7 @@ struct Client<'a> {
 }
 
 /// Checks, executes and answers the requests, counting their SQL statements, within the
-/// in-flight limit and the request timeout.
+/// in-flight limit, in turn (see `turns.rs`) and within the request timeout.
 async fn serve(
     state: &AppState,
     from: Client<'_>,
@@ -173,7 +173,10 @@ async fn serve(
     observed.name_from_documents(&mut prepared);
     let counter = StatementCounter::default();
     let activity = Arc::new(RequestActivity::default());
-    let execution = execute(state, from, prepared, &counter, &activity);
+    let execution = async {
+        let _turn = state.turns.wait().await;
+        execute(state, from, prepared, &counter, &activity).await
+    };
     let timeout = state.http.request_timeout();
     let outcome = tokio::time::timeout(timeout, counter.scope(track(activity.clone(), execution)))
         .await

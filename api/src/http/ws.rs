@@ -41,7 +41,7 @@ use crate::{
         loaders::{Loaders, quiescence::RequestActivity},
         subscription::ConnectionSubscriptions,
     },
-    http::{ClientIp, Documents},
+    http::{ClientIp, Documents, turns::Turns},
     rate_limit::ClientKey,
     service,
     state::AppState,
@@ -149,6 +149,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
         schema: state.schema.clone(),
         documents: state.documents.clone(),
         in_flight: state.in_flight.clone(),
+        turns: state.turns.clone(),
         timeout: state.http.request_timeout(),
     };
     let messages =
@@ -184,6 +185,7 @@ struct SocketExecutor {
     schema: ApiSchema,
     documents: Documents,
     in_flight: Option<Arc<Semaphore>>,
+    turns: Turns,
     timeout: Duration,
 }
 
@@ -226,10 +228,15 @@ impl Executor for SocketExecutor {
             None => None,
         };
         let timeout = self.timeout;
+        let turns = self.turns.clone();
         let responses = self.schema.execute_stream(request, session_data);
+        let in_turn = async move {
+            let _turn = turns.wait().await;
+            responses.into_future().await
+        };
         stream::once(async move {
             let _slot = slot;
-            match tokio::time::timeout(timeout, responses.into_future()).await {
+            match tokio::time::timeout(timeout, in_turn).await {
                 Ok((Some(response), _)) => response,
                 Ok((None, _)) => async_graphql::Response::default(),
                 Err(_) => async_graphql::Response::from_errors(vec![server_error(
