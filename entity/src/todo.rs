@@ -1,10 +1,25 @@
 //! `todos`: the items users keep, with optimistic-locking `version` and soft-delete `deleted_at`.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// How urgent a todo is. A PostgreSQL enum type `priority`; text with a CHECK on SQLite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "priority")]
+#[serde(rename_all = "lowercase")]
 pub enum Priority {
     /// Can wait.
     #[sea_orm(string_value = "low")]
@@ -17,10 +32,10 @@ pub enum Priority {
     High,
 }
 
-/// A todo, owned by one user.
+/// A todo, owned by one user. Serializable for `todo_handovers`, which keeps a row as it was.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "todos")]
+#[sea_orm(table_name = "todos", model_attrs(derive(Serialize, Deserialize)))]
 pub struct Model {
     /// Primary key.
     #[sea_orm(primary_key)]

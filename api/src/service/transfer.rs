@@ -2,10 +2,7 @@
 //! and the todo's state at that moment kept for the previous owner's event.
 
 use entity::{
-    todo, todo_handover,
-    todo_handover::{HandedOver, TodoState},
-    todo_history,
-    todo_history::TodoAction,
+    todo, todo_handover, todo_handover::HandedOver, todo_history, todo_history::TodoAction,
     todo_tag, user,
 };
 use sea_orm::{
@@ -82,7 +79,7 @@ pub async fn transfer(
         todo_handover::Entity::insert(todo_handover::ActiveModel {
             history_id: Set(entry),
             state: Set(HandedOver {
-                todo: TodoState::from(moved.clone()),
+                todo: moved.clone(),
                 tag_ids,
             }),
         })
@@ -114,5 +111,5 @@ pub async fn handed_over(
         return Ok(None);
     };
     let HandedOver { todo, tag_ids } = handover.state;
-    Ok(Some((todo::Model::try_from(todo)?, tag_ids)))
+    Ok(Some((todo, tag_ids)))
 }
