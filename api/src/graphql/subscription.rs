@@ -178,8 +178,18 @@ async fn load_todo(feed: &Feed, delivery: &Delivery) -> Result<Option<Todo>> {
     if delivery.kind == EventKind::TransferredOut
         && let Some(entry) = delivery.handover
     {
-        let handed_over = service::transfer::handed_over(&feed.db, &feed.viewer, entry).await?;
-        return Ok(handed_over.map(|(todo, tag_ids)| Todo::handed_over(todo, tag_ids, entry)));
+        let Some((todo, tag_ids)) =
+            service::transfer::handed_over(&feed.db, &feed.viewer, entry).await?
+        else {
+            return Ok(None);
+        };
+        // The tags it had then, those of them that still exist.
+        let tags = service::tag::by_ids(&feed.db, &tag_ids).await?;
+        return Ok(Some(Todo::handed_over(
+            todo,
+            tags.into_values().collect(),
+            entry,
+        )));
     }
     // (A TRANSFERRED_OUT without its entry, from an instance of an older version, reads as
     // a todo no longer visible and is skipped.)

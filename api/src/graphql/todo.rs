@@ -226,7 +226,7 @@ impl TodoConnection {
                     model,
                     description_read,
                     tags: None,
-                    handed_over: None,
+                    history_until: None,
                 })
             },
             total,
@@ -241,18 +241,12 @@ pub struct Todo {
     pub model: todo::Model,
     /// Whether `model.description` was read.
     description_read: bool,
-    /// Its tags, when the list it came in loaded them (`TodoConnection::with_tags`).
+    /// Its tags, when they came with it: loaded for its whole list
+    /// (`TodoConnection::with_tags`), or those it had when handed over.
     tags: Option<Arc<[Plain<Tag>]>>,
-    /// Set when this is the todo as it was handed over in a transfer, not as it is now.
-    handed_over: Option<HandedOver>,
-}
-
-/// What a handed-over todo shows of its relations as they were at the transfer.
-struct HandedOver {
-    /// Its tags then.
-    tag_ids: Vec<i32>,
-    /// The transfer's history entry: the history shown ends there.
-    entry: i32,
+    /// For the todo as it was handed over in a transfer: the transfer's history entry,
+    /// where the history it shows ends.
+    history_until: Option<i32>,
 }
 
 impl From<todo::Model> for Todo {
@@ -262,20 +256,21 @@ impl From<todo::Model> for Todo {
             model,
             description_read: true,
             tags: None,
-            handed_over: None,
+            history_until: None,
         }
     }
 }
 
 impl Todo {
     /// The todo as it was handed over in the transfer recorded as history entry `entry`,
-    /// when it had the tags `tag_ids`: its fields, tags and history stay as they were then.
-    pub fn handed_over(model: todo::Model, tag_ids: Vec<i32>, entry: i32) -> Self {
+    /// with the tags it had then: its fields, tags and history stay as they were.
+    pub fn handed_over(model: todo::Model, mut tags: Vec<entity::tag::Model>, entry: i32) -> Self {
+        tags.sort_by_cached_key(|tag| tag.name.to_lowercase());
         Self {
             model,
             description_read: true,
-            tags: None,
-            handed_over: Some(HandedOver { tag_ids, entry }),
+            tags: Some(tags.into_iter().map(|tag| Plain(Tag(tag))).collect()),
+            history_until: Some(entry),
         }
     }
 }
@@ -375,7 +370,7 @@ impl Todo {
             before,
         };
         let window = window(ctx, args, service::history::ORDERING)?;
-        let until = self.handed_over.as_ref().map(|h| h.entry);
+        let until = self.history_until;
         let page = async {
             if let Some(until) = until {
                 // One todo of one event: nothing to batch.
@@ -413,17 +408,6 @@ impl Todo {
             return Ok(tags.clone());
         }
         let loaders = ctx.app_data::<Loaders>()?;
-        if let Some(handed_over) = &self.handed_over {
-            // The tags it had then, those of them that still exist.
-            let mut tags: Vec<_> = loaders
-                .tag_by_id
-                .load_many(handed_over.tag_ids.iter().copied())
-                .await?
-                .into_values()
-                .collect();
-            tags.sort_by_cached_key(|tag| tag.name.to_lowercase());
-            return Ok(tags.into_iter().map(|tag| Plain(Tag(tag))).collect());
-        }
         let tags = loaders.tags_by_todo_id.load_one(self.model.id).await?;
         Ok(tags
             .unwrap_or_default()
