@@ -366,3 +366,68 @@ async fn slow_requests_time_out_and_change_nothing(backend: Backend) {
     assert_eq!(body["data"]["node"]["version"], 1, "{body}");
 }
 both_backends!(slow_requests_time_out_and_change_nothing);
+
+/// Of the requests in flight, `--max-executing` run at once and the rest wait their turn
+/// (not refused): with one turn, a read sent while an update waits for a lock is answered
+/// only once the update is done; with two, at once.
+async fn requests_beyond_the_executing_limit_wait_their_turn(backend: Backend) {
+    for turns in [1, 2] {
+        let Some(app) = TestApp::start_with(backend, |config| {
+            config.http.max_executing = turns;
+        })
+        .await
+        else {
+            return;
+        };
+        let (token, _) = app.sign_up("erin").await;
+        let created = app
+            .gql_as(
+                &token,
+                "mutation { createTodo(input: { title: \"before\" }) { id } }",
+                json!({}),
+            )
+            .await;
+        let id = created["data"]["createTodo"]["id"].clone();
+
+        // Another writer holds the todo's row (PostgreSQL) or the database (SQLite).
+        let holder = app.db().begin().await.unwrap();
+        holder
+            .execute_unprepared("UPDATE todos SET title = title")
+            .await
+            .unwrap();
+        let update = post(
+            &app,
+            Some(&token),
+            "mutation($id: ID!) { updateTodo(input: { id: $id, title: \"after\" }) { title } }",
+            json!({ "id": id }),
+        );
+        let read = async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let sent = std::time::Instant::now();
+            let answer = post(&app, Some(&token), "{ viewer { username } }", json!({})).await;
+            (sent.elapsed(), answer)
+        };
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            holder.rollback().await.unwrap();
+        };
+        let ((status, _, body), (waited, (read_status, _, read_body)), ()) =
+            tokio::join!(update, read, release);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["updateTodo"]["title"], "after", "{body}");
+        assert_eq!(read_status, 200, "{read_body}");
+        assert_eq!(read_body["data"]["viewer"]["username"], "erin");
+        if turns == 1 {
+            assert!(
+                waited >= Duration::from_millis(1_000),
+                "answered after {waited:?}"
+            );
+        } else {
+            assert!(
+                waited < Duration::from_millis(1_000),
+                "answered after {waited:?}"
+            );
+        }
+    }
+}
+both_backends!(requests_beyond_the_executing_limit_wait_their_turn);
