@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::{Value, json};
 use tests::{
     Backend, both_backends,
@@ -271,15 +271,10 @@ async fn concurrent_guesses_stay_within_the_limit(backend: Backend) {
 }
 both_backends!(concurrent_guesses_stay_within_the_limit);
 
-async fn slow_requests_time_out_and_change_nothing(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.http.request_timeout_secs = 1;
-        config.http.max_in_flight = 1;
-    })
-    .await
-    else {
-        return;
-    };
+/// Signs up erin with a todo "before", then has another writer hold that todo's row
+/// (PostgreSQL) or the database (SQLite) until the returned transaction ends: her token,
+/// the todo's id, the holder.
+async fn erin_and_her_todo_held(app: &TestApp) -> (String, String, DatabaseTransaction) {
     let (token, _) = app.sign_up("erin").await;
     let created = app
         .gql_as(
@@ -292,14 +287,25 @@ async fn slow_requests_time_out_and_change_nothing(backend: Backend) {
         .as_str()
         .expect("a todo")
         .to_owned();
-
-    // Another writer holds the todo's row (PostgreSQL) or the database (SQLite) for 3 s,
-    // longer than the 1 s the request may take.
     let holder = app.db().begin().await.unwrap();
     holder
         .execute_unprepared("UPDATE todos SET title = title")
         .await
         .unwrap();
+    (token, id, holder)
+}
+
+async fn slow_requests_time_out_and_change_nothing(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.http.request_timeout_secs = 1;
+        config.http.max_in_flight = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    // Held for 3 s, longer than the 1 s the request may take.
+    let (token, id, holder) = erin_and_her_todo_held(&app).await;
 
     let update = post(
         &app,
@@ -379,22 +385,7 @@ async fn requests_beyond_the_executing_limit_wait_their_turn(backend: Backend) {
         else {
             return;
         };
-        let (token, _) = app.sign_up("erin").await;
-        let created = app
-            .gql_as(
-                &token,
-                "mutation { createTodo(input: { title: \"before\" }) { id } }",
-                json!({}),
-            )
-            .await;
-        let id = created["data"]["createTodo"]["id"].clone();
-
-        // Another writer holds the todo's row (PostgreSQL) or the database (SQLite).
-        let holder = app.db().begin().await.unwrap();
-        holder
-            .execute_unprepared("UPDATE todos SET title = title")
-            .await
-            .unwrap();
+        let (token, id, holder) = erin_and_her_todo_held(&app).await;
         let update = post(
             &app,
             Some(&token),
