@@ -190,6 +190,18 @@ pub struct PoolConfig {
     )]
     pub idle_timeout_secs: u64,
 
+    /// Milliseconds between checks that the database (PostgreSQL) answers, over a connection
+    /// of their own; while it does not, requests are refused at once with 503 and Retry-After
+    /// instead of each waiting out the acquire timeout. A check that takes longer than the
+    /// acquire timeout counts as a failure.
+    #[arg(
+        long = "db-probe-interval-ms",
+        env = "DB_PROBE_INTERVAL_MS",
+        default_value_t = 1_000,
+        global = true
+    )]
+    pub probe_interval_ms: u64,
+
     /// Check a connection with a round trip before handing it out (the seed's pool_pre_ping).
     #[arg(
         long = "db-test-before-acquire",
@@ -205,6 +217,11 @@ impl PoolConfig {
     /// The acquire timeout as a duration.
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_secs(self.acquire_timeout_secs)
+    }
+
+    /// The interval of the database probe as a duration.
+    pub fn probe_interval(&self) -> Duration {
+        Duration::from_millis(self.probe_interval_ms)
     }
 
     /// The idle timeout as a duration.

@@ -10,6 +10,8 @@ use sea_orm::{
 
 use crate::{config::Config, error::Result};
 
+pub mod health;
+
 /// How long a SQLite writer waits for another's lock before giving up with "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

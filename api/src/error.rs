@@ -50,6 +50,13 @@ pub enum Error {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
+    /// The database is known to be unreachable (see `db::health`); try again after
+    /// `retry_after_secs`.
+    #[error("the database is unreachable: retry in {retry_after_secs} s")]
+    DatabaseDown {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// The request ran longer than the configured timeout and was stopped.
     #[error("the request took longer than {0} s and was stopped")]
     Timeout(u64),
@@ -110,7 +117,7 @@ impl Error {
             Self::RateLimited(_) | Self::LoginThrottled { .. } | Self::Busy { .. } => {
                 "RATE_LIMITED"
             }
-            Self::Timeout(_) => "INTERNAL",
+            Self::Timeout(_) | Self::DatabaseDown { .. } => "INTERNAL",
             Self::Database(_) | Self::Internal(_) => "INTERNAL",
         }
     }
@@ -126,9 +133,9 @@ impl Error {
     /// Seconds the client should wait before trying again, if that is known.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::LoginThrottled { retry_after_secs } | Self::Busy { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+            Self::LoginThrottled { retry_after_secs }
+            | Self::Busy { retry_after_secs }
+            | Self::DatabaseDown { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }

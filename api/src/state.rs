@@ -7,7 +7,7 @@ use tokio::sync::Semaphore;
 
 use crate::{
     config::{Config, HttpConfig, SubscriptionConfig},
-    db,
+    db::{self, health::DbHealth},
     error::Result,
     events::{Events, HubLimits, listener},
     graphql::{AppData, build_schema, executor::ApiSchema, limits::QueryLimits},
@@ -22,6 +22,8 @@ use crate::{
 pub struct AppState {
     /// The connection pool.
     pub db: DatabaseConnection,
+    /// Whether the database answers, as the last probe saw.
+    pub db_health: DbHealth,
     /// The GraphQL schema with its app-wide data.
     pub schema: ApiSchema,
     /// How long loaders gather keys.
@@ -90,8 +92,18 @@ impl AppState {
             rate_limits: config.rate_limits.clone(),
         };
         let schema = build_schema(data, limits, config.limits.introspection);
+        let db_health = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            DbHealth::probe_postgres(
+                config.database_url.clone(),
+                config.pool.probe_interval(),
+                config.pool.acquire_timeout(),
+            )
+        } else {
+            DbHealth::embedded()
+        };
         Ok(Self {
             db,
+            db_health,
             schema,
             dataloader_delay: std::time::Duration::from_millis(config.dataloader_delay_ms),
             expose_sql_statement_count: config.expose_sql_statement_count,

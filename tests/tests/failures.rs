@@ -1,7 +1,8 @@
 //! Failures survived, nothing lost: the database going away (down, or silent behind a
 //! network partition), a burst beyond the connection pool, a write cut off in the middle,
 //! and SIGTERM while requests run. Clients get a prompt, generic INTERNAL error, never a
-//! false success, and the server recovers on its own.
+//! false success; once the server knows the database is gone, a 503 with Retry-After at
+//! once; and the server recovers on its own.
 //!
 //! PostgreSQL only: these are failures of a database across a network, staged with a TCP
 //! proxy ([`FaultProxy`]) or with table locks from a second session. An SQLite file lives in
@@ -32,6 +33,7 @@ const CREATE_TODO: &str =
 const CREATE_TODOS: &str =
     "mutation($input: [CreateTodoInput!]!) { createTodos(input: $input) { id } }";
 const VIEWER_TODOS: &str = "{ viewer { todos { totalCount } } }";
+const TAGS: &str = "{ tags { totalCount } }";
 /// The server binary for [`ServerProcess`]: it runs what `api` runs.
 const SERVER: &str = env!("CARGO_BIN_EXE_second_instance");
 /// Breaks the connection to the database in one way.
@@ -41,9 +43,18 @@ const HUNG: Duration = Duration::from_secs(30);
 
 /// A server whose database connections all go through `proxy`, with a 1 s acquire timeout.
 async fn start_proxied(proxy: &FaultProxy) -> Option<TestApp> {
+    start_proxied_with(proxy, |_| {}).await
+}
+
+/// [`start_proxied`], with more settings.
+async fn start_proxied_with(
+    proxy: &FaultProxy,
+    configure: impl FnOnce(&mut api::Config),
+) -> Option<TestApp> {
     TestApp::start_with(Backend::Postgres, |config| {
         config.database_url = proxy.route(&config.database_url);
         config.pool.acquire_timeout_secs = 1;
+        configure(config);
     })
     .await
 }
@@ -59,6 +70,33 @@ async fn send(url: &str, token: Option<&str>, query: &str, variables: Value) -> 
     let response = request.send().await.expect("the server answers");
     let status = response.status().as_u16();
     (status, response.json().await.expect("a JSON body"))
+}
+
+/// [`send`], also returning the Retry-After header.
+async fn send_seeing_retry(
+    url: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> (u16, Option<String>, Value) {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    (
+        status,
+        retry_after,
+        response.json().await.expect("a JSON body"),
+    )
 }
 
 /// Creates a todo from a task of its own, so that many can be in flight at once.
@@ -109,7 +147,7 @@ async fn count_todos(db: &DatabaseConnection) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_that_goes_away_fails_requests_fast_and_the_server_recovers() {
     let proxy = FaultProxy::start().await;
-    let Some(app) = start_proxied(&proxy).await else {
+    let Some(app) = start_proxied_with(&proxy, |config| config.http.max_in_flight = 2).await else {
         return;
     };
     let graphql = app.url("/graphql");
@@ -131,18 +169,48 @@ async fn a_database_that_goes_away_fails_requests_fast_and_the_server_recovers()
         inject(&proxy);
         let started = Instant::now();
 
-        // Anonymous: the query runs, and its field fails.
-        let (status, body) = send(&graphql, None, "{ tags { totalCount } }", json!({})).await;
-        assert_eq!((fault, status), (fault, 200), "{body}");
-        assert_internal(&body);
-        assert_eq!(body["data"], Value::Null, "{fault}: {body}");
+        // Until the server's probe has seen the outage, a request fails as any database
+        // error does: a generic INTERNAL error after the acquire timeout.
+        let mut known = false;
+        while !known && started.elapsed() < HUNG {
+            let (status, _, body) = send_seeing_retry(&graphql, None, TAGS, json!({})).await;
+            known = status == 503;
+            if !known {
+                assert_eq!((fault, status), (fault, 200), "{body}");
+                assert_internal(&body);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        assert!(
+            known,
+            "{fault}: the server never noticed the database was gone"
+        );
 
-        // Signed in: the token cannot be checked, so nothing runs, reads or writes.
-        for query in [VIEWER_TODOS, CREATE_TODO] {
-            let variables = json!({ "title": "lost?" });
-            let (status, body) = send(&graphql, Some(&token), query, variables).await;
-            assert_eq!((fault, status), (fault, 500), "{body}");
-            assert_internal(&body);
+        // Known down: every request, read or write, anonymous or signed in, many at once, is
+        // answered at once with 503 and a time to retry, and nothing runs. The in-flight
+        // limit (2) is never reached: none waits for the pool.
+        let mut requests: FuturesUnordered<_> = [
+            (None, TAGS),
+            (Some(token.as_str()), VIEWER_TODOS),
+            (Some(token.as_str()), CREATE_TODO),
+        ]
+        .into_iter()
+        .cycle()
+        .take(12)
+        .map(|(token, query)| {
+            send_seeing_retry(&graphql, token, query, json!({ "title": "lost?" }))
+        })
+        .collect();
+        while let Some((status, retry_after, body)) = requests.next().await {
+            assert_eq!((fault, status), (fault, 503), "{body}");
+            assert_eq!(retry_after.as_deref(), Some("1"), "{fault}: {body}");
+            let error = &body["errors"][0];
+            assert_eq!(error["extensions"]["code"], "INTERNAL", "{body}");
+            assert_eq!(error["extensions"]["retryAfter"], 1, "{body}");
+            assert_eq!(
+                error["message"], "the database is unreachable: retry in 1 s",
+                "{body}"
+            );
             assert!(body.get("data").is_none(), "{fault}: {body}");
         }
 

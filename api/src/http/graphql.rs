@@ -146,6 +146,15 @@ async fn serve(
     media: MediaType,
 ) -> Response {
     let mut observed = observe::Observed::new(&requests);
+    if state.db_health.is_down() {
+        let retry_after_secs = crate::db::health::RETRY_AFTER_SECS;
+        let down = Refusal {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            error: Error::DatabaseDown { retry_after_secs },
+        };
+        observed.finish(state, Err(&down), 0);
+        return with_retry_after(reply::refusal(down, media), retry_after_secs);
+    }
     // Held until the answer is built; refusing at once beats queueing until timeouts.
     let _slot = match state.in_flight.as_ref().map(|slots| slots.try_acquire()) {
         Some(Err(_)) => {
@@ -187,6 +196,9 @@ async fn serve(
                 error: Error::Timeout(timeout.as_secs()),
             })
         });
+    if suspects_an_outage(&outcome) {
+        state.db_health.suspect();
+    }
     let statements = counter.get();
     tracing::Span::current().record("sql_statements", statements);
     observed.finish(state, outcome.as_ref(), statements);
@@ -224,6 +236,22 @@ fn prepare(
         Ok(request) => params::prepare(request, read_only),
         Err(error) => Ok(Prepared::Rejected(error)),
     })
+}
+
+/// Whether the requests failed as they would if the database were gone: an internal error
+/// (the probe then looks at once rather than at its next interval).
+fn suspects_an_outage(outcome: &Result<Requests<async_graphql::Response>, Refusal>) -> bool {
+    let internal = |response: &async_graphql::Response| {
+        response.errors.iter().any(|error| {
+            error.extensions.as_ref().and_then(|e| e.get("code"))
+                == Some(&async_graphql::Value::from("INTERNAL"))
+        })
+    };
+    match outcome {
+        Ok(Requests::Single(response)) => internal(response),
+        Ok(Requests::Batch(responses)) => responses.iter().any(internal),
+        Err(refusal) => refusal.error.is_internal(),
+    }
 }
 
 /// The longest `extensions.retryAfter` of the response's RATE_LIMITED errors.

@@ -13,6 +13,10 @@ pub async fn healthz() -> &'static str {
 /// so that a load balancer stops sending traffic here (and subscribers reconnect elsewhere)
 /// until both are back.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    // Ready when requests are served: while the probe sees the database down they are not.
+    if state.db_health.is_down() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
+    }
     if let Err(err) = state.db.ping().await {
         tracing::warn!(%err, "readiness check failed");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
