@@ -1,11 +1,14 @@
 //! Opening the database: the connection pool, SQLite's settings, and migrations at start.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection,
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    sqlx::{
+        self,
+        sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous},
+    },
 };
 
 use crate::{config::Config, error::Result};
@@ -14,6 +17,10 @@ pub mod health;
 
 /// How long a SQLite writer waits for another's lock before giving up with "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// SQLite virtual-machine steps between two looks at the clock while a statement runs: a
+/// fraction of a millisecond of work, so a statement stops soon after its deadline.
+const SQLITE_STEPS_PER_CHECK: i32 = 1_000;
 
 /// Opens the pool described by `config`.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
@@ -37,7 +44,18 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
                 .foreign_keys(true)
         });
     // The request timeout ends the database's work too: a request stopped by it must not
-    // leave its query running (and holding locks) on the server.
+    // leave its query running (and holding locks, and its connection) on the server. SQLite
+    // lets a statement run on when its future is dropped, so each connection it hands to a
+    // request gets the request's deadline.
+    options.map_sqlx_sqlite_pool_opts(|opts| {
+        opts.after_connect(|connection, _| Box::pin(bound_sqlite_statements(connection)))
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    bound_sqlite_statements(connection).await?;
+                    Ok(true)
+                })
+            })
+    });
     let statement_timeout_ms = config.http.request_timeout().as_millis();
     options.map_sqlx_postgres_opts(move |opts| {
         opts.options([("statement_timeout", statement_timeout_ms.to_string())])
@@ -50,6 +68,20 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
         tracing::trace!(target: "api::sql", statement = %info.statement);
     });
     Ok(db)
+}
+
+/// Interrupts the statements of `connection` once the deadline of the request acquiring it
+/// has passed (`statements::deadline`); outside a request, statements run to the end.
+async fn bound_sqlite_statements(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    let deadline = crate::statements::deadline();
+    let mut handle = connection.lock_handle().await?;
+    match deadline {
+        Some(deadline) => {
+            handle.set_progress_handler(SQLITE_STEPS_PER_CHECK, move || Instant::now() < deadline)
+        }
+        None => handle.remove_progress_handler(),
+    }
+    Ok(())
 }
 
 /// Applies the migrations that have not run yet.

@@ -5,6 +5,10 @@
 //! The counter is task-local: SeaORM's metric callback runs inside the future that executes
 //! the statement, so it finds the counter of the request that future belongs to. DataLoader
 //! batches run in tasks of their own; `Loaders` spawns them inside the same scope.
+//!
+//! The same scope carries the request's deadline, so that an SQLite connection handed to
+//! the request stops its statements there (see `db::bound_sqlite_statements`): sqlx-sqlite
+//! lets a statement run on when its future is dropped at the request timeout.
 
 use std::{
     future::Future,
@@ -12,30 +16,49 @@ use std::{
         Arc,
         atomic::{AtomicU32, Ordering},
     },
+    time::Instant,
 };
 
 tokio::task_local! {
-    static CURRENT: Arc<AtomicU32>;
+    static CURRENT: StatementCounter;
 }
 
-/// One request's statement count.
+/// One request's statement count, and when its statements must stop.
 #[derive(Debug, Clone, Default)]
-pub struct StatementCounter(Arc<AtomicU32>);
+pub struct StatementCounter {
+    count: Arc<AtomicU32>,
+    deadline: Option<Instant>,
+}
 
 impl StatementCounter {
+    /// A counter whose statements stop at `deadline` (on SQLite; PostgreSQL's own
+    /// statement_timeout does it there).
+    pub fn until(deadline: Instant) -> Self {
+        Self {
+            count: Arc::default(),
+            deadline: Some(deadline),
+        }
+    }
+
     /// Statements executed so far within [`StatementCounter::scope`].
     pub fn get(&self) -> u32 {
-        self.0.load(Ordering::Relaxed)
+        self.count.load(Ordering::Relaxed)
     }
 
     /// Runs `future` with this counter counting its statements.
     pub fn scope<F: Future>(&self, future: F) -> impl Future<Output = F::Output> + use<F> {
-        CURRENT.scope(self.0.clone(), future)
+        CURRENT.scope(self.clone(), future)
     }
 }
 
 /// Called by the connection for every statement it executes.
 pub(crate) fn record() {
     // Outside a request (migrations, start-up) there is no counter: nothing to do.
-    let _ = CURRENT.try_with(|count| count.fetch_add(1, Ordering::Relaxed));
+    let _ = CURRENT.try_with(|counter| counter.count.fetch_add(1, Ordering::Relaxed));
+}
+
+/// When the statements of the current request must stop; `None` outside a request, whose
+/// statements (migrations, background work) run to the end.
+pub(crate) fn deadline() -> Option<Instant> {
+    CURRENT.try_with(|counter| counter.deadline).ok().flatten()
 }

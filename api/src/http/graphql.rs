@@ -180,13 +180,13 @@ async fn serve(
         }
     };
     observed.name_from_documents(&mut prepared);
-    let counter = StatementCounter::default();
+    let timeout = state.http.request_timeout();
+    let counter = StatementCounter::until(std::time::Instant::now() + timeout);
     let activity = Arc::new(RequestActivity::default());
     let execution = async {
         let _turn = state.turns.wait().await;
         execute(state, from, prepared, &counter, &activity).await
     };
-    let timeout = state.http.request_timeout();
     let outcome = tokio::time::timeout(timeout, counter.scope(track(activity.clone(), execution)))
         .await
         .unwrap_or_else(|_| {
