@@ -1,7 +1,11 @@
-//! Limits on what one operation may ask for, checked on its document before anything
-//! executes: query length, depth, aliases, directives, fragment nesting and cost (all
-//! TOO_COMPLEX), then the client's rate limit in cost points (RATE_LIMITED). Every response
-//! tells the client what its operation cost, in `extensions.cost`.
+//! Limits on what one operation may ask for, checked before anything executes. First, on
+//! the document's text, before anything parses it: its length, tokens and nesting (a
+//! linear scan, `scan.rs`), and the bytes its variables take once copied to each use (all
+//! TOO_COMPLEX). Then, on the parsed document: depth, aliases, directives, fragment
+//! nesting and cost (TOO_COMPLEX), then the client's rate limit in cost points
+//! (RATE_LIMITED). Every response tells the client what its operation cost, in
+//! `extensions.cost`; a refused request costs a point, so that a flood of them is
+//! throttled like any other.
 //!
 //! One place for all of it, so that every way in (HTTP, batches, WebSocket) is held to the
 //! same limits: each operation of a batch is measured and charged on its own.
@@ -9,12 +13,15 @@
 use std::collections::HashMap;
 
 use async_graphql::{
-    Data, ErrorExtensionValues, Name, Request, Response, ServerError, Value,
+    Data, ErrorExtensionValues, Name, Pos, Request, Response, ServerError, Value, Variables,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
     registry::Registry,
 };
 
-use super::cost::{self, Measure, Pricing};
+use super::{
+    cost::{self, Measure, Pricing},
+    scan::{Exceeded, Scan, ScanLimits, scan},
+};
 use crate::{
     config::LimitsConfig,
     error::Error,
@@ -62,56 +69,63 @@ impl QueryLimits {
         }
     }
 
-    /// Checks `request` (parsing it, if that has not been done) against every limit, then
-    /// charges its cost to the client's rate limit.
+    /// Checks `request` against every limit, its text before it is parsed (if that has not
+    /// been done), then charges its cost to the client's rate limit: a refused request
+    /// costs a point.
     pub fn admit(&self, request: &mut Request, session: Option<&Data>) -> Admission {
-        let refused = |error| Admission {
-            cost: None,
-            refusal: Some(error),
-        };
-        let max = self.limits.max_query_length;
-        if request.query.len() > max {
-            return refused(too_complex(
-                format!("the query is longer than {max} bytes"),
-                [
-                    ("length", request.query.len() as u64),
-                    ("limit", max as u64),
-                ],
-            ));
-        }
         let client = client_key(&request.data).or_else(|| session.and_then(client_key));
-        let operation_name = request.operation_name.clone();
-        let variables = request.variables.clone();
-        let document = match request.parsed_query() {
-            Ok(document) => document,
-            Err(error) => return refused(error),
+        let (cost, refusal) = match self.measure(request) {
+            Ok(Some(measure)) => (Some(measure.cost), self.check(&measure).err()),
+            // No operation to choose: async-graphql's validation says why.
+            Ok(None) => (None, None),
+            Err(refusal) => (None, Some(refusal)),
         };
-        if let Err(error) = check_recursive_depth(document) {
-            return refused(error);
+        let Some(key) = client else {
+            return Admission { cost, refusal };
+        };
+        // Even a free or refused operation uses the server: it costs at least a point.
+        let points = match (cost, &refusal) {
+            (Some(cost), None) => cost.max(1),
+            _ => 1,
+        };
+        match self.rate_limiter.charge(&key, points) {
+            Ok(()) => Admission { cost, refusal },
+            Err(wait) => {
+                crate::metrics::rate_limited("request");
+                Admission {
+                    cost,
+                    refusal: Some(rate_limited(wait.secs())),
+                }
+            }
         }
+    }
+
+    /// The operation's measure, once its text and variables pass [`screen`] and it parses;
+    /// `None` when no operation can be chosen.
+    fn measure(&self, request: &mut Request) -> Result<Option<Measure>, ServerError> {
+        screen(&self.limits, &request.query, &request.variables)?;
+        // Set aside while the document is borrowed, rather than copied: they may be large.
+        let variables = std::mem::take(&mut request.variables);
+        let measure = self.measure_parsed(request, &variables);
+        request.variables = variables;
+        measure
+    }
+
+    fn measure_parsed(
+        &self,
+        request: &mut Request,
+        variables: &Variables,
+    ) -> Result<Option<Measure>, ServerError> {
+        let operation_name = request.operation_name.clone();
+        let document = request.parsed_query()?;
+        check_recursive_depth(document)?;
         let pricing = Pricing {
             registry: &self.registry,
-            variables: &variables,
+            variables,
             default_page: self.default_page,
             mutation_cost: self.limits.mutation_cost,
         };
-        // No operation to choose: async-graphql's validation says why.
-        let Some(measure) = cost::measure(document, operation_name.as_deref(), &pricing) else {
-            return Admission::default();
-        };
-        let mut admission = Admission {
-            cost: Some(measure.cost),
-            refusal: self.check(&measure).err(),
-        };
-        if let (None, Some(key)) = (&admission.refusal, client) {
-            // Even a free operation uses the server: it costs at least a point.
-            let points = measure.cost.max(1);
-            if let Err(wait) = self.rate_limiter.charge(&key, points) {
-                crate::metrics::rate_limited("request");
-                admission.refusal = Some(rate_limited(wait.secs()));
-            }
-        }
-        admission
+        Ok(cost::measure(document, operation_name.as_deref(), &pricing))
     }
 
     /// Tells the client what its operation cost, in `extensions.cost`.
@@ -189,6 +203,128 @@ fn too_complex<'a>(
     }
     error.extensions = Some(extensions);
     error
+}
+
+/// A request refused before it reached [`QueryLimits::admit`] (by the HTTP layer: an
+/// unknown persisted query, a missing variable, a document over a limit) still costs
+/// `client` a point; once its bucket is empty, the refusal is RATE_LIMITED instead.
+pub fn charge_refusal(
+    rate_limiter: &RateLimiter,
+    client: &ClientKey,
+    refusal: ServerError,
+) -> ServerError {
+    match rate_limiter.charge(client, 1) {
+        Ok(()) => refusal,
+        Err(wait) => {
+            crate::metrics::rate_limited("request");
+            rate_limited(wait.secs())
+        }
+    }
+}
+
+/// The limits of the scan of a document's text.
+pub fn scan_limits(limits: &LimitsConfig) -> ScanLimits {
+    ScanLimits {
+        max_bytes: limits.max_query_length,
+        max_tokens: limits.max_query_tokens,
+        max_nesting: limits.max_query_nesting,
+    }
+}
+
+/// Checks a document's text before anything parses it: its length, tokens and nesting
+/// (TOO_COMPLEX). Linear in the text and free of recursion, so it is safe on any input.
+pub fn screen_text<'a>(limits: &LimitsConfig, query: &'a str) -> Result<Scan<'a>, ServerError> {
+    scan(query, &scan_limits(limits)).map_err(|exceeded| match exceeded {
+        Exceeded::Bytes { length, limit } => too_complex(
+            format!("the query is longer than {limit} bytes"),
+            [("length", length as u64), ("limit", limit as u64)],
+        ),
+        Exceeded::Tokens { limit } => too_complex(
+            format!("the query has more than {limit} tokens"),
+            [("limit", limit as u64)],
+        ),
+        Exceeded::Nesting {
+            limit,
+            line,
+            column,
+        } => {
+            let mut error = too_complex(
+                format!(
+                    "the query nests brackets, braces and parentheses deeper than {limit} \
+                     levels"
+                ),
+                [("nesting", limit as u64 + 1), ("limit", limit as u64)],
+            );
+            error.locations = vec![Pos { line, column }];
+            error
+        }
+    })
+}
+
+/// [`screen_text`], then the memory budget of the variables: each one's size in memory
+/// times how often the document uses it (async-graphql copies a variable at each use, in
+/// validation and again when the argument is read), at most `max_variable_bytes`
+/// (TOO_COMPLEX). Everything a request must pass before it is parsed.
+pub fn screen(
+    limits: &LimitsConfig,
+    query: &str,
+    variables: &Variables,
+) -> Result<(), ServerError> {
+    let scan = screen_text(limits, query)?;
+    let mut total = 0u64;
+    let mut heaviest: Option<(&str, u64, u64)> = None;
+    for (&name, &uses) in &scan.variable_uses {
+        let Some(value) = variables.get(name) else {
+            continue;
+        };
+        let bytes = value_bytes(value);
+        let weight = bytes.saturating_mul(uses);
+        total = total.saturating_add(weight);
+        if heaviest.is_none_or(|(_, bytes, uses)| bytes.saturating_mul(uses) < weight) {
+            heaviest = Some((name, bytes, uses));
+        }
+    }
+    let limit = limits.max_variable_bytes;
+    match heaviest {
+        Some((name, bytes, uses)) if total > limit => Err(too_complex(
+            format!(
+                "the variables would take {total} bytes once copied to every place the \
+                 document uses them (${name}: {bytes} bytes, used {uses} times); the limit \
+                 is {limit}: use each large variable once"
+            ),
+            [("variableBytes", total), ("limit", limit)],
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The bytes `value` takes in memory, as a copy of it allocates them: a slot per value
+/// and per object entry, plus each string's text. A loop over a stack of its parts, not
+/// a recursion: variables may nest as deeply as their JSON decoder lets them.
+fn value_bytes(value: &Value) -> u64 {
+    const SLOT: u64 = std::mem::size_of::<Value>() as u64;
+    const ENTRY: u64 = (std::mem::size_of::<Name>() + 2 * std::mem::size_of::<usize>()) as u64;
+    let mut bytes = 0u64;
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        bytes = bytes.saturating_add(SLOT);
+        match value {
+            Value::String(text) => bytes = bytes.saturating_add(text.len() as u64),
+            Value::List(items) => stack.extend(items),
+            Value::Object(fields) => {
+                bytes = bytes.saturating_add(ENTRY.saturating_mul(fields.len() as u64));
+                stack.extend(fields.values());
+            }
+            // Numbers and booleans live in their slot; names and binary data are shared
+            // (reference-counted), not copied.
+            Value::Null
+            | Value::Number(_)
+            | Value::Boolean(_)
+            | Value::Enum(_)
+            | Value::Binary(_) => {}
+        }
+    }
+    bytes
 }
 
 /// A RATE_LIMITED error; the HTTP layer turns `retryAfter` into 429 and Retry-After.

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::{Refusal, documents::DOCUMENT_ID, request_error};
+use crate::{config::LimitsConfig, graphql::limits::screen};
 
 /// The GraphQL requests of one HTTP request, and later their results.
 pub enum Requests<T> {
@@ -119,12 +120,20 @@ pub fn from_body(body: &[u8], batch_max: usize) -> Result<Requests<Request>, Ref
     }
 }
 
-/// Checks a request before it runs: parses its document to find the operation, refuses a
-/// mutation or subscription when only reads are allowed (GET: 405), and rejects a missing
-/// required variable, which async-graphql would only notice inside the resolver that uses
-/// it, after other fields (or mutations) ran. The parsed document is kept, so async-graphql
-/// does not parse it again.
-pub fn prepare(mut request: Request, read_only: bool) -> Result<Prepared, Refusal> {
+/// Checks a request before it runs: scans its text and variables against `limits` before
+/// anything parses it (a document over them is rejected, TOO_COMPLEX), parses its document
+/// to find the operation, refuses a mutation or subscription when only reads are allowed
+/// (GET: 405), and rejects a missing required variable, which async-graphql would only
+/// notice inside the resolver that uses it, after other fields (or mutations) ran. The
+/// parsed document is kept, so async-graphql does not parse it again.
+pub fn prepare(
+    mut request: Request,
+    read_only: bool,
+    limits: &LimitsConfig,
+) -> Result<Prepared, Refusal> {
+    if let Err(error) = screen(limits, &request.query, &request.variables) {
+        return Ok(Prepared::Rejected(error));
+    }
     let Ok(document) = parse_query(&request.query) else {
         // async-graphql reports the syntax error itself, with its position.
         return Ok(Prepared::Execute(Box::new(request)));
