@@ -254,3 +254,30 @@ fn from_json(json: Json) -> Result<Request, Refusal> {
     }
     Ok(request)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code of a request rejected by [`prepare`], or `None` when it is to execute.
+    fn rejected(query: String, limits: &LimitsConfig) -> Option<Value> {
+        match prepare(Request::new(query), false, limits) {
+            Ok(Prepared::Rejected(error)) => error
+                .extensions
+                .and_then(|extensions| extensions.get("code").cloned()),
+            Ok(Prepared::Execute(_)) | Err(_) => None,
+        }
+    }
+
+    #[test]
+    fn documents_over_the_limits_are_rejected_before_they_are_parsed() {
+        let mut limits = crate::Config::defaults().limits;
+        limits.max_query_length = 100;
+        let too_complex = Some(Value::from("TOO_COMPLEX"));
+        let padded = format!("{{ __typename }} # {}", "x".repeat(100));
+        assert_eq!(rejected(padded, &limits), too_complex);
+        let deep = format!("{{ a(b: {}1{}) }}", "[".repeat(70), "]".repeat(70));
+        assert_eq!(rejected(deep, &limits), too_complex);
+        assert_eq!(rejected("{ __typename }".to_owned(), &limits), None);
+    }
+}
