@@ -17,6 +17,7 @@ pub mod preferences;
 pub mod query;
 pub mod scalars;
 pub mod scan;
+pub mod screen;
 pub mod subscription;
 pub mod tag;
 pub mod todo;

@@ -20,7 +20,7 @@ use super::server_error;
 use crate::{
     config::{DocumentsConfig, LimitsConfig},
     error::{Error, Result},
-    graphql::limits::screen_text,
+    graphql::screen::screen_text,
 };
 
 /// The key under which `params` passes on a `documentId` (or Relay's `doc_id`) field.

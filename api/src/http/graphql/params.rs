@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::{Refusal, documents::DOCUMENT_ID, request_error};
-use crate::{config::LimitsConfig, graphql::limits::screen};
+use crate::{config::LimitsConfig, graphql::screen::screen};
 
 /// The GraphQL requests of one HTTP request, and later their results.
 pub enum Requests<T> {
