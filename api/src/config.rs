@@ -357,9 +357,40 @@ impl HttpConfig {
 /// is refused with TOO_COMPLEX.
 #[derive(Debug, Clone, Args)]
 pub struct LimitsConfig {
-    /// Longest query text accepted, in bytes.
+    /// Longest query text accepted, in bytes. Checked before the document is parsed, on
+    /// every way in (HTTP, WebSocket, APQ registration, the trusted-documents manifest).
     #[arg(long, env = "MAX_QUERY_LENGTH", default_value_t = 32 * 1024, global = true)]
     pub max_query_length: usize,
+
+    /// Most tokens in a query text (names, values, punctuators; commas and comments do not
+    /// count), checked before it is parsed. Apollo Router's default; large generated
+    /// documents have a few thousand.
+    #[arg(
+        long,
+        env = "MAX_QUERY_TOKENS",
+        default_value_t = 15_000,
+        global = true
+    )]
+    pub max_query_tokens: usize,
+
+    /// Deepest nesting of brackets, braces and parentheses together in a query text
+    /// (outside strings and comments), checked before it is parsed: the parser and the
+    /// validator recurse once per level, so this is what keeps a small document from
+    /// overflowing the stack. Selection sets alone may not nest past 32 anyway.
+    #[arg(long, env = "MAX_QUERY_NESTING", default_value_t = 64, global = true)]
+    pub max_query_nesting: usize,
+
+    /// Most bytes an operation's variables may take once copied to every place the
+    /// document uses them (each variable's size in memory times its uses), checked before
+    /// validation: async-graphql copies a variable at each use, so one large string used
+    /// thousands of times would otherwise take gigabytes.
+    #[arg(
+        long,
+        env = "MAX_VARIABLE_BYTES",
+        default_value_t = 4 * 1024 * 1024,
+        global = true
+    )]
+    pub max_variable_bytes: u64,
 
     /// Deepest nesting of fields in an operation.
     #[arg(long, env = "MAX_DEPTH", default_value_t = 12, global = true)]
@@ -491,6 +522,16 @@ pub struct DocumentsConfig {
     /// forgotten first); 0 turns APQ off.
     #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
     pub apq_cache_size: usize,
+
+    /// Most bytes of document text the APQ cache holds (least recently used are forgotten
+    /// first), so that its memory is bounded whatever the documents' sizes.
+    #[arg(
+        long,
+        env = "APQ_CACHE_BYTES",
+        default_value_t = 8 * 1024 * 1024,
+        global = true
+    )]
+    pub apq_cache_bytes: usize,
 
     /// Run only the operations of this manifest: a JSON object of hash → document, as
     /// Relay's persisted-query output and graphql-codegen's client preset write. Anything

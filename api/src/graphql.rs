@@ -16,6 +16,8 @@ pub mod plain_fields;
 pub mod preferences;
 pub mod query;
 pub mod scalars;
+pub mod scan;
+pub mod screen;
 pub mod subscription;
 pub mod tag;
 pub mod todo;

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 use crate::{
-    config::{Config, HttpConfig, SubscriptionConfig},
+    config::{Config, HttpConfig, LimitsConfig, SubscriptionConfig},
     db::{self, health::DbHealth},
     error::Result,
     events::{Events, HubLimits, listener},
@@ -38,6 +38,11 @@ pub struct AppState {
     pub http: HttpConfig,
     /// Persisted queries or trusted documents.
     pub documents: Documents,
+    /// Limits on one GraphQL document, for the checks made before it is parsed.
+    pub limits: LimitsConfig,
+    /// The rate limiter (the schema's limits hold the same buckets), for requests refused
+    /// before they reach the schema.
+    pub rate_limiter: RateLimiter,
     /// Slots for GraphQL requests in flight; `None` without a limit.
     pub in_flight: Option<Arc<Semaphore>>,
     /// Turns to execute: how many operations run at once.
@@ -80,7 +85,7 @@ impl AppState {
         let limits = QueryLimits::new(
             config.limits.clone(),
             config.page_size_default,
-            rate_limiter,
+            rate_limiter.clone(),
             crate::graphql::executor::pricing_registry(),
         );
         let data = AppData {
@@ -110,7 +115,9 @@ impl AppState {
             events,
             subscriptions: config.subscriptions.clone(),
             http: config.http.clone(),
-            documents: Documents::new(&config.documents)?,
+            documents: Documents::new(&config.documents, &config.limits)?,
+            limits: config.limits.clone(),
+            rate_limiter,
             in_flight: (config.http.max_in_flight > 0)
                 .then(|| Arc::new(Semaphore::new(config.http.max_in_flight))),
             turns: Turns::new(config.http.max_executing),

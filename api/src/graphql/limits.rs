@@ -1,7 +1,11 @@
-//! Limits on what one operation may ask for, checked on its document before anything
-//! executes: query length, depth, aliases, directives, fragment nesting and cost (all
-//! TOO_COMPLEX), then the client's rate limit in cost points (RATE_LIMITED). Every response
-//! tells the client what its operation cost, in `extensions.cost`.
+//! Limits on what one operation may ask for, checked before anything executes. First, on
+//! the document's text, before anything parses it: its length, tokens and nesting (a
+//! linear scan, `scan.rs`), and the bytes its variables take once copied to each use (all
+//! TOO_COMPLEX). Then, on the parsed document: depth, aliases, directives, fragment
+//! nesting and cost (TOO_COMPLEX), then the client's rate limit in cost points
+//! (RATE_LIMITED). Every response tells the client what its operation cost, in
+//! `extensions.cost`; a refused request costs a point, so that a flood of them is
+//! throttled like any other.
 //!
 //! One place for all of it, so that every way in (HTTP, batches, WebSocket) is held to the
 //! same limits: each operation of a batch is measured and charged on its own.
@@ -9,12 +13,15 @@
 use std::collections::HashMap;
 
 use async_graphql::{
-    Data, ErrorExtensionValues, Name, Request, Response, ServerError, Value,
+    Data, ErrorExtensionValues, Name, Request, Response, ServerError, Value, Variables,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
     registry::Registry,
 };
 
-use super::cost::{self, Measure, Pricing};
+use super::{
+    cost::{self, Measure, Pricing},
+    screen::screen,
+};
 use crate::{
     config::LimitsConfig,
     error::Error,
@@ -62,56 +69,63 @@ impl QueryLimits {
         }
     }
 
-    /// Checks `request` (parsing it, if that has not been done) against every limit, then
-    /// charges its cost to the client's rate limit.
+    /// Checks `request` against every limit, its text before it is parsed (if that has not
+    /// been done), then charges its cost to the client's rate limit: a refused request
+    /// costs a point.
     pub fn admit(&self, request: &mut Request, session: Option<&Data>) -> Admission {
-        let refused = |error| Admission {
-            cost: None,
-            refusal: Some(error),
-        };
-        let max = self.limits.max_query_length;
-        if request.query.len() > max {
-            return refused(too_complex(
-                format!("the query is longer than {max} bytes"),
-                [
-                    ("length", request.query.len() as u64),
-                    ("limit", max as u64),
-                ],
-            ));
-        }
         let client = client_key(&request.data).or_else(|| session.and_then(client_key));
-        let operation_name = request.operation_name.clone();
-        let variables = request.variables.clone();
-        let document = match request.parsed_query() {
-            Ok(document) => document,
-            Err(error) => return refused(error),
+        let (cost, refusal) = match self.measure(request) {
+            Ok(Some(measure)) => (Some(measure.cost), self.check(&measure).err()),
+            // No operation to choose: async-graphql's validation says why.
+            Ok(None) => (None, None),
+            Err(refusal) => (None, Some(refusal)),
         };
-        if let Err(error) = check_recursive_depth(document) {
-            return refused(error);
+        let Some(key) = client else {
+            return Admission { cost, refusal };
+        };
+        // Even a free or refused operation uses the server: it costs at least a point.
+        let points = match (cost, &refusal) {
+            (Some(cost), None) => cost.max(1),
+            _ => 1,
+        };
+        match self.rate_limiter.charge(&key, points) {
+            Ok(()) => Admission { cost, refusal },
+            Err(wait) => {
+                crate::metrics::rate_limited("request");
+                Admission {
+                    cost,
+                    refusal: Some(rate_limited(wait.secs())),
+                }
+            }
         }
+    }
+
+    /// The operation's measure, once its text and variables pass [`screen`] and it parses;
+    /// `None` when no operation can be chosen.
+    fn measure(&self, request: &mut Request) -> Result<Option<Measure>, ServerError> {
+        screen(&self.limits, &request.query, &request.variables)?;
+        // Set aside while the document is borrowed, rather than copied: they may be large.
+        let variables = std::mem::take(&mut request.variables);
+        let measure = self.measure_parsed(request, &variables);
+        request.variables = variables;
+        measure
+    }
+
+    fn measure_parsed(
+        &self,
+        request: &mut Request,
+        variables: &Variables,
+    ) -> Result<Option<Measure>, ServerError> {
+        let operation_name = request.operation_name.clone();
+        let document = request.parsed_query()?;
+        check_recursive_depth(document)?;
         let pricing = Pricing {
             registry: &self.registry,
-            variables: &variables,
+            variables,
             default_page: self.default_page,
             mutation_cost: self.limits.mutation_cost,
         };
-        // No operation to choose: async-graphql's validation says why.
-        let Some(measure) = cost::measure(document, operation_name.as_deref(), &pricing) else {
-            return Admission::default();
-        };
-        let mut admission = Admission {
-            cost: Some(measure.cost),
-            refusal: self.check(&measure).err(),
-        };
-        if let (None, Some(key)) = (&admission.refusal, client) {
-            // Even a free operation uses the server: it costs at least a point.
-            let points = measure.cost.max(1);
-            if let Err(wait) = self.rate_limiter.charge(&key, points) {
-                crate::metrics::rate_limited("request");
-                admission.refusal = Some(rate_limited(wait.secs()));
-            }
-        }
-        admission
+        Ok(cost::measure(document, operation_name.as_deref(), &pricing))
     }
 
     /// Tells the client what its operation cost, in `extensions.cost`.
@@ -177,7 +191,7 @@ impl QueryLimits {
 }
 
 /// A TOO_COMPLEX error with the figures that explain it.
-fn too_complex<'a>(
+pub(crate) fn too_complex<'a>(
     message: String,
     figures: impl IntoIterator<Item = (&'a str, u64)>,
 ) -> ServerError {
@@ -189,6 +203,23 @@ fn too_complex<'a>(
     }
     error.extensions = Some(extensions);
     error
+}
+
+/// A request refused before it reached [`QueryLimits::admit`] (by the HTTP layer: an
+/// unknown persisted query, a missing variable, a document over a limit) still costs
+/// `client` a point; once its bucket is empty, the refusal is RATE_LIMITED instead.
+pub fn charge_refusal(
+    rate_limiter: &RateLimiter,
+    client: &ClientKey,
+    refusal: ServerError,
+) -> ServerError {
+    match rate_limiter.charge(client, 1) {
+        Ok(()) => refusal,
+        Err(wait) => {
+            crate::metrics::rate_limited("request");
+            rate_limited(wait.secs())
+        }
+    }
 }
 
 /// A RATE_LIMITED error; the HTTP layer turns `retryAfter` into 429 and Retry-After.

@@ -34,6 +34,7 @@ use crate::{
     error::Error,
     graphql::{
         error_codes::server_error,
+        limits::charge_refusal,
         loaders::{
             Loaders,
             quiescence::{RequestActivity, track},
@@ -233,7 +234,7 @@ fn prepare(
     read_only: bool,
 ) -> Result<Requests<Prepared>, Refusal> {
     requests.try_map(|request| match state.documents.resolve(request) {
-        Ok(request) => params::prepare(request, read_only),
+        Ok(request) => params::prepare(request, read_only, &state.limits),
         Err(error) => Ok(Prepared::Rejected(error)),
     })
 }
@@ -361,7 +362,10 @@ async fn execute_one(
 ) -> async_graphql::Response {
     let mut request = match prepared {
         Prepared::Execute(request) => *request,
-        Prepared::Rejected(error) => return async_graphql::Response::from_errors(vec![error]),
+        Prepared::Rejected(error) => {
+            let error = charge_refusal(&state.rate_limiter, &key, error);
+            return async_graphql::Response::from_errors(vec![error]);
+        }
     };
     request = request.data(Loaders::new(
         &state.db,

@@ -3,10 +3,13 @@
 //! mode, a manifest of the only operations that may run (`--trusted-documents FILE`).
 //!
 //! Resolved here, before the HTTP checks of `params::prepare`, so that a hashed mutation
-//! sent by GET is refused like a written-out one.
+//! sent by GET is refused like a written-out one. A document is scanned
+//! (`limits::screen_text`) before it is stored: the manifest's at start, so that a server
+//! never starts with a document it would refuse, and APQ's at registration, so that the
+//! cache holds none either.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::{Arc, Mutex},
 };
 
@@ -15,8 +18,9 @@ use sha2::{Digest, Sha256};
 
 use super::server_error;
 use crate::{
-    config::DocumentsConfig,
+    config::{DocumentsConfig, LimitsConfig},
     error::{Error, Result},
+    graphql::screen::screen_text,
 };
 
 /// The key under which `params` passes on a `documentId` (or Relay's `doc_id`) field.
@@ -28,8 +32,9 @@ const NOT_FOUND: &str = "PersistedQueryNotFound";
 /// How documents are looked up; cheap to clone.
 #[derive(Clone)]
 pub enum Documents {
-    /// Anything runs; hashed queries are remembered in a bounded cache (none when off).
-    Open(Option<Arc<Mutex<RecentDocuments>>>),
+    /// Anything runs; hashed queries are remembered in a bounded cache (none when off),
+    /// once their text passes the limits.
+    Open(Option<Arc<Mutex<RecentDocuments>>>, Arc<LimitsConfig>),
     /// Only the manifest's documents run.
     Trusted(Arc<Manifest>),
 }
@@ -41,8 +46,9 @@ pub struct Manifest {
 }
 
 impl Documents {
-    /// The lookup `config` asks for; reads and checks the manifest when there is one.
-    pub fn new(config: &DocumentsConfig) -> Result<Self> {
+    /// The lookup `config` asks for; reads the manifest when there is one, and refuses it
+    /// when one of its documents is over `limits` (length, tokens, nesting).
+    pub fn new(config: &DocumentsConfig, limits: &LimitsConfig) -> Result<Self> {
         if let Some(path) = &config.trusted_documents {
             let text = std::fs::read_to_string(path)
                 .map_err(|err| Error::Internal(format!("cannot read {}: {err}", path.display())))?;
@@ -52,6 +58,15 @@ impl Documents {
                     path.display()
                 ))
             })?;
+            for (id, document) in &by_id {
+                if let Err(error) = screen_text(limits, document) {
+                    return Err(Error::Internal(format!(
+                        "{}: the trusted document {id:?} is refused: {}",
+                        path.display(),
+                        error.message
+                    )));
+                }
+            }
             tracing::info!(
                 documents = by_id.len(),
                 "trusted documents only: {}",
@@ -60,9 +75,13 @@ impl Documents {
             let texts = by_id.values().cloned().collect();
             return Ok(Self::Trusted(Arc::new(Manifest { by_id, texts })));
         }
-        let cache = (config.apq_cache_size > 0)
-            .then(|| Arc::new(Mutex::new(RecentDocuments::new(config.apq_cache_size))));
-        Ok(Self::Open(cache))
+        let cache = (config.apq_cache_size > 0 && config.apq_cache_bytes > 0).then(|| {
+            Arc::new(Mutex::new(RecentDocuments::new(
+                config.apq_cache_size,
+                config.apq_cache_bytes,
+            )))
+        });
+        Ok(Self::Open(cache, Arc::new(limits.clone())))
     }
 
     /// Fills in the request's document, or says why it cannot run.
@@ -93,7 +112,7 @@ impl Documents {
                 }
                 Ok(request)
             }
-            Self::Open(cache) => {
+            Self::Open(cache, limits) => {
                 let Some(persisted) = persisted else {
                     if document_id.is_some() {
                         return Err(bad_request(
@@ -111,21 +130,27 @@ impl Documents {
                          \"<hex>\"}",
                     ));
                 };
-                let mut cache = cache
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let lock = || {
+                    cache
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                };
                 if request.query.is_empty() {
-                    let Some(query) = cache.get(&hash) else {
+                    let Some(query) = lock().get(&hash) else {
                         return Err(bad_request(NOT_FOUND));
                     };
                     request.query = query;
                 } else {
-                    if sha256_hex(&request.query) != hash.to_ascii_lowercase() {
+                    // Before it is hashed or kept: a document the server would refuse is
+                    // not worth a place in the cache.
+                    screen_text(limits, &request.query)?;
+                    let hash = hash.to_ascii_lowercase();
+                    if sha256_hex(&request.query) != hash {
                         return Err(bad_request(
                             "extensions.persistedQuery.sha256Hash is not the query's sha256",
                         ));
                     }
-                    cache.insert(hash.to_ascii_lowercase(), request.query.clone());
+                    lock().insert(hash, request.query.clone());
                 }
                 Ok(request)
             }
@@ -165,46 +190,65 @@ fn untrusted(message: &'static str) -> ServerError {
     server_error(&Error::Forbidden(message))
 }
 
-/// The most recently used documents, at most `capacity` of them.
+/// The most recently used documents, at most `capacity` of them and `max_bytes` of text.
 pub struct RecentDocuments {
     capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
     tick: u64,
+    /// hash → (document, when last used).
     entries: HashMap<String, (String, u64)>,
+    /// when last used → hash, oldest first.
+    by_use: BTreeMap<u64, String>,
 }
 
 impl RecentDocuments {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity,
+            max_bytes,
+            bytes: 0,
             tick: 0,
             entries: HashMap::new(),
+            by_use: BTreeMap::new(),
         }
     }
 
     fn get(&mut self, hash: &str) -> Option<String> {
         self.tick += 1;
         let tick = self.tick;
-        self.entries.get_mut(hash).map(|(query, used)| {
-            *used = tick;
-            query.clone()
-        })
+        let (query, used) = self.entries.get_mut(hash)?;
+        if let Some(hash) = self.by_use.remove(used) {
+            self.by_use.insert(tick, hash);
+        }
+        *used = tick;
+        Some(query.clone())
     }
 
+    /// Keeps `query` under `hash`, forgetting the least recently used documents until it
+    /// fits; one larger than the whole cache is not kept.
     fn insert(&mut self, hash: String, query: String) {
-        self.tick += 1;
-        if !self.entries.contains_key(&hash) && self.entries.len() >= self.capacity {
-            // A scan per eviction: the cache is small, and a registration is rare next to
-            // the lookups it saves.
-            let oldest = self
-                .entries
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(hash, _)| hash.clone());
-            if let Some(oldest) = oldest {
-                self.entries.remove(&oldest);
-            }
+        self.remove(&hash);
+        if query.len() > self.max_bytes {
+            return;
         }
+        while self.entries.len() >= self.capacity || self.bytes + query.len() > self.max_bytes {
+            let Some((_, oldest)) = self.by_use.pop_first() else {
+                break;
+            };
+            self.remove(&oldest);
+        }
+        self.tick += 1;
+        self.bytes += query.len();
+        self.by_use.insert(self.tick, hash.clone());
         self.entries.insert(hash, (query, self.tick));
+    }
+
+    fn remove(&mut self, hash: &str) {
+        if let Some((query, used)) = self.entries.remove(hash) {
+            self.bytes -= query.len();
+            self.by_use.remove(&used);
+        }
     }
 }
 
@@ -214,7 +258,7 @@ mod tests {
 
     #[test]
     fn the_cache_forgets_the_least_recently_used() {
-        let mut cache = RecentDocuments::new(2);
+        let mut cache = RecentDocuments::new(2, 1000);
         cache.insert("a".into(), "{ a }".into());
         cache.insert("b".into(), "{ b }".into());
         assert!(cache.get("a").is_some());
@@ -222,6 +266,26 @@ mod tests {
         assert_eq!(cache.get("b"), None);
         assert_eq!(cache.get("a").as_deref(), Some("{ a }"));
         assert_eq!(cache.get("c").as_deref(), Some("{ c }"));
+    }
+
+    #[test]
+    fn the_cache_holds_at_most_its_bytes() {
+        let mut cache = RecentDocuments::new(100, 12);
+        cache.insert("a".into(), "{ a }".into());
+        cache.insert("b".into(), "{ b }".into());
+        assert!(cache.get("a").is_some());
+        // 5 + 5 + 5 bytes do not fit in 12: the least recently used goes.
+        cache.insert("c".into(), "{ c }".into());
+        assert_eq!(cache.get("b"), None);
+        assert!(cache.get("a").is_some() && cache.get("c").is_some());
+        // Larger than the whole cache: not kept, and nothing is forgotten for it.
+        cache.insert("d".into(), "{ dddddddddd }".into());
+        assert_eq!(cache.get("d"), None);
+        assert!(cache.get("a").is_some() && cache.get("c").is_some());
+        // Registering a hash again replaces its text, not adds to it.
+        cache.insert("a".into(), "{ a }".into());
+        assert_eq!(cache.bytes, 10);
+        assert_eq!(cache.entries.len(), cache.by_use.len());
     }
 
     #[test]

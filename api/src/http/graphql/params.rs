@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::{Refusal, documents::DOCUMENT_ID, request_error};
+use crate::{config::LimitsConfig, graphql::screen::screen};
 
 /// The GraphQL requests of one HTTP request, and later their results.
 pub enum Requests<T> {
@@ -119,12 +120,20 @@ pub fn from_body(body: &[u8], batch_max: usize) -> Result<Requests<Request>, Ref
     }
 }
 
-/// Checks a request before it runs: parses its document to find the operation, refuses a
-/// mutation or subscription when only reads are allowed (GET: 405), and rejects a missing
-/// required variable, which async-graphql would only notice inside the resolver that uses
-/// it, after other fields (or mutations) ran. The parsed document is kept, so async-graphql
-/// does not parse it again.
-pub fn prepare(mut request: Request, read_only: bool) -> Result<Prepared, Refusal> {
+/// Checks a request before it runs: scans its text and variables against `limits` before
+/// anything parses it (a document over them is rejected, TOO_COMPLEX), parses its document
+/// to find the operation, refuses a mutation or subscription when only reads are allowed
+/// (GET: 405), and rejects a missing required variable, which async-graphql would only
+/// notice inside the resolver that uses it, after other fields (or mutations) ran. The
+/// parsed document is kept, so async-graphql does not parse it again.
+pub fn prepare(
+    mut request: Request,
+    read_only: bool,
+    limits: &LimitsConfig,
+) -> Result<Prepared, Refusal> {
+    if let Err(error) = screen(limits, &request.query, &request.variables) {
+        return Ok(Prepared::Rejected(error));
+    }
     let Ok(document) = parse_query(&request.query) else {
         // async-graphql reports the syntax error itself, with its position.
         return Ok(Prepared::Execute(Box::new(request)));
@@ -244,4 +253,31 @@ fn from_json(json: Json) -> Result<Request, Refusal> {
         Some(_) => return Err(Refusal::bad_request("`extensions` must be an object")),
     }
     Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code of a request rejected by [`prepare`], or `None` when it is to execute.
+    fn rejected(query: String, limits: &LimitsConfig) -> Option<Value> {
+        match prepare(Request::new(query), false, limits) {
+            Ok(Prepared::Rejected(error)) => error
+                .extensions
+                .and_then(|extensions| extensions.get("code").cloned()),
+            Ok(Prepared::Execute(_)) | Err(_) => None,
+        }
+    }
+
+    #[test]
+    fn documents_over_the_limits_are_rejected_before_they_are_parsed() {
+        let mut limits = crate::Config::defaults().limits;
+        limits.max_query_length = 100;
+        let too_complex = Some(Value::from("TOO_COMPLEX"));
+        let padded = format!("{{ __typename }} # {}", "x".repeat(100));
+        assert_eq!(rejected(padded, &limits), too_complex);
+        let deep = format!("{{ a(b: {}1{}) }}", "[".repeat(70), "]".repeat(70));
+        assert_eq!(rejected(deep, &limits), too_complex);
+        assert_eq!(rejected("{ __typename }".to_owned(), &limits), None);
+    }
 }
