@@ -44,6 +44,8 @@ pub struct AppState {
     pub metrics: Option<Metrics>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
+    /// Deletes expired sessions on a schedule; stops with the last clone of the state.
+    _session_sweep: Option<Arc<crate::session_sweep::SweepTask>>,
 }
 
 impl AppState {
@@ -78,7 +80,7 @@ impl AppState {
         let limits = QueryLimits::new(
             config.limits.clone(),
             config.page_size_default,
-            rate_limiter,
+            rate_limiter.clone(),
             crate::graphql::executor::pricing_registry(),
         );
         let data = AppData {
@@ -88,7 +90,13 @@ impl AppState {
             page_limits,
             events: events.clone(),
             rate_limits: config.rate_limits.clone(),
+            rate_limiter,
         };
+        let session_sweep = crate::session_sweep::spawn(
+            db.clone(),
+            std::time::Duration::from_secs(config.auth.session_sweep_secs),
+        )
+        .map(Arc::new);
         let schema = build_schema(data, limits, config.limits.introspection);
         Ok(Self {
             db,
@@ -104,6 +112,7 @@ impl AppState {
             turns: Turns::new(config.http.max_executing),
             metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),
             _listener: listener,
+            _session_sweep: session_sweep,
         })
     }
 }
