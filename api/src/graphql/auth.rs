@@ -63,7 +63,7 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Creates an account and signs it in. A taken email or username is BAD_USER_INPUT
-    /// with extensions.field naming it. Hashing the password is costly: each call takes
+    /// with extensions.field naming it. Hashing the password is costly, so each call takes
     /// extra rate-limit points, and an address has a few sign-ups per hour (RATE_LIMITED
     /// with extensions.retryAfter beyond them).
     async fn sign_up(
@@ -93,7 +93,7 @@ impl AuthMutation {
     }
 
     /// Starts a session. A wrong password and an unknown login give the same
-    /// UNAUTHENTICATED error. Checking a password is costly: each call takes extra
+    /// UNAUTHENTICATED error. Checking a password is costly, so each call takes extra
     /// rate-limit points; failures are throttled per account and address, and an address
     /// has a number of successful log-ins per hour (RATE_LIMITED beyond them).
     async fn log_in(
