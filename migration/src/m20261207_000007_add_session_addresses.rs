@@ -22,7 +22,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table("sessions").drop_column("ip").to_owned())
+            .alter_table(
+                Table::alter()
+                    .table("sessions")
+                    .drop_column("ip")
+                    .to_owned(),
+            )
             .await
     }
 }

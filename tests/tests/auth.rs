@@ -407,10 +407,7 @@ async fn preferences_and_last_login_are_private(backend: Backend) {
     let other = app.gql_as(&bob_token, one, json!({})).await;
     assert_eq!(other["data"]["user"], hidden, "{other}");
     let (listed, statements) = app.gql_counted(None, list, json!({})).await;
-    for node in listed["data"]["users"]["nodes"]
-        .as_array()
-        .expect("a list")
-    {
+    for node in listed["data"]["users"]["nodes"].as_array().expect("a list") {
         assert_eq!(node["lastLoginAt"], Value::Null, "{listed}");
         assert_eq!(node["preferences"], Value::Null, "{listed}");
     }
@@ -419,7 +416,10 @@ async fn preferences_and_last_login_are_private(backend: Backend) {
 
     let own = app.gql_as(&ann_token, one, json!({})).await;
     assert!(own["data"]["user"]["lastLoginAt"].is_string(), "{own}");
-    assert_eq!(own["data"]["user"]["preferences"]["theme"], "SYSTEM", "{own}");
+    assert_eq!(
+        own["data"]["user"]["preferences"]["theme"], "SYSTEM",
+        "{own}"
+    );
 
     let bob = app.user_id("bob").await;
     user::ActiveModel {
@@ -432,7 +432,10 @@ async fn preferences_and_last_login_are_private(backend: Backend) {
     .expect("promote");
     let admin = app.gql_as(&bob_token, one, json!({})).await;
     assert!(admin["data"]["user"]["lastLoginAt"].is_string(), "{admin}");
-    assert_eq!(admin["data"]["user"]["preferences"]["theme"], "SYSTEM", "{admin}");
+    assert_eq!(
+        admin["data"]["user"]["preferences"]["theme"], "SYSTEM",
+        "{admin}"
+    );
 }
 tests::both_backends!(preferences_and_last_login_are_private);
 

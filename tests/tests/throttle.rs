@@ -114,7 +114,13 @@ async fn username_and_email_share_one_count(backend: Backend) {
         return;
     };
     app.sign_up("carol").await;
-    for login in ["carol", "carol@example.com", "carol", "Carol@Example.com", "carol"] {
+    for login in [
+        "carol",
+        "carol@example.com",
+        "carol",
+        "Carol@Example.com",
+        "carol",
+    ] {
         let (_, body) = log_in(&app, Some("198.51.100.7"), login, "wrong-password").await;
         assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
     }
@@ -283,14 +289,19 @@ async fn expired_sessions_are_swept(backend: Backend) {
         .expect("expire");
     let mut left = u64::MAX;
     for _ in 0..50 {
-        left = session::Entity::find().count(app.db()).await.expect("count");
+        left = session::Entity::find()
+            .count(app.db())
+            .await
+            .expect("count");
         if left == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(left, 1, "the expired session is still there");
-    let body = app.gql_as(&live, "{ viewer { username } }", json!({})).await;
+    let body = app
+        .gql_as(&live, "{ viewer { username } }", json!({}))
+        .await;
     assert_eq!(body["data"]["viewer"]["username"], "new", "{body}");
 }
 both_backends!(expired_sessions_are_swept);
