@@ -178,7 +178,7 @@ impl<K: Clone + Eq + std::hash::Hash> Buckets<K> {
         let table = &mut *guard;
         let known = table.buckets.contains_key(key);
         if !known && table.buckets.len() >= self.max {
-            table.sweep(now, rate_of);
+            table.sweep(now, self.max, rate_of);
         }
         let bucket = if known || table.buckets.len() < self.max {
             table
@@ -213,7 +213,7 @@ impl<K: Clone + Eq + std::hash::Hash> Table<K> {
     /// Forgets buckets that have refilled (a full bucket is the same as none). Those still
     /// in use are kept whatever the pressure: forgetting one would hand its client a full
     /// bucket again.
-    fn sweep(&mut self, now: Instant, rate_of: impl Fn(&K) -> Option<Rate>) {
+    fn sweep(&mut self, now: Instant, max: usize, rate_of: impl Fn(&K) -> Option<Rate>) {
         if self
             .swept
             .is_some_and(|at| now.saturating_duration_since(at) < SWEEP_EVERY)
@@ -224,7 +224,8 @@ impl<K: Clone + Eq + std::hash::Hash> Table<K> {
         self.buckets.retain(|key, bucket| {
             rate_of(key).is_some_and(|rate| bucket.refilled(rate, now).tokens < rate.capacity)
         });
-        if self.overflow.iter().all(Option::is_none) && !self.buckets.is_empty() {
+        if self.buckets.len() >= max {
+            // At most once per sweep interval.
             tracing::warn!(
                 clients = self.buckets.len(),
                 "rate limiter full: new clients share one bucket until others refill"
