@@ -202,6 +202,11 @@ async fn sign_ups_and_log_ins_are_limited_per_address(backend: Backend) {
         return;
     };
     let from = Some("198.51.100.20");
+    // A mistake that is refused before the password is hashed uses none of the allowance.
+    let mut short = sign_up_input("short");
+    short["input"]["password"] = json!("short");
+    let (_, body) = post(&app, from, SIGN_UP, short).await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     for name in ["one", "two"] {
         let (_, body) = post(&app, from, SIGN_UP, sign_up_input(name)).await;
         assert!(body["data"]["signUp"]["token"].is_string(), "{body}");

@@ -74,9 +74,6 @@ impl AuthMutation {
         let ip = client_ip(ctx);
         charge_password_work(ctx, ip)?;
         let limiter = ctx.app_data::<RateLimiter>()?;
-        limiter
-            .sign_up(ip)
-            .map_err(|wait| too_many("sign-ups", "sign_up", wait))?;
         let session = service::auth::sign_up_from(
             ctx.db()?,
             ctx.app_data::<Passwords>()?,
@@ -87,6 +84,11 @@ impl AuthMutation {
                 password: input.password,
             },
             Some(ip),
+            || {
+                limiter
+                    .sign_up(ip)
+                    .map_err(|wait| too_many("sign-ups", "sign_up", wait))
+            },
         )
         .await?;
         Ok(session.into())

@@ -52,21 +52,25 @@ pub async fn sign_up(
     settings: &AuthConfig,
     input: SignUp,
 ) -> Result<NewSession> {
-    sign_up_from(db, passwords, settings, input, None).await
+    sign_up_from(db, passwords, settings, input, None, || Ok(())).await
 }
 
 /// [`sign_up`] by a client at `ip`, which the first session records: log-in throttling
-/// lets the account's own addresses in (see [`login_throttle`]).
+/// lets the account's own addresses in (see [`login_throttle`]). `admit` is asked once
+/// the input is valid and before the password is hashed, so that a per-address allowance
+/// counts the sign-ups that cost a hash, not typing mistakes.
 pub async fn sign_up_from(
     db: &DatabaseConnection,
     passwords: &Passwords,
     settings: &AuthConfig,
     input: SignUp,
     ip: Option<std::net::IpAddr>,
+    admit: impl FnOnce() -> Result<()>,
 ) -> Result<NewSession> {
     let email = validate::email(&input.email)?;
     let username = validate::username(&input.username)?;
     validate::password(&input.password)?;
+    admit()?;
     let password_hash = passwords.hash(input.password).await?;
 
     let now = now();
