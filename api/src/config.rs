@@ -236,6 +236,16 @@ pub struct AuthConfig {
     /// Days a session token stays valid after log-in.
     #[arg(long, env = "SESSION_TTL_DAYS", default_value_t = 30, global = true)]
     pub session_ttl_days: u32,
+
+    /// Seconds between two deletions of expired sessions, by a task the server starts
+    /// (0: never; expired tokens are refused either way).
+    #[arg(
+        long,
+        env = "SESSION_SWEEP_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub session_sweep_secs: u64,
 }
 
 impl AuthConfig {
@@ -477,13 +487,42 @@ pub struct RateLimitConfig {
     )]
     pub max_clients: usize,
 
-    /// Failed log-ins for one login name within the log-in window before further attempts
-    /// for that name are refused (0: no limit).
+    /// Failed log-ins for one account (whatever name or email was typed; unknown names by
+    /// the name) from one address (IPv6: its /64) within the log-in window before further
+    /// attempts for that account from that address are refused (0: no limit).
     #[arg(long, env = "LOGIN_MAX_FAILURES", default_value_t = 5, global = true)]
     pub login_max_failures: u32,
 
-    /// Failed log-ins from one IP address within the log-in window before further attempts
-    /// from it are refused (0: no limit).
+    /// Failed log-ins for one account from all addresses within the log-in window before
+    /// further attempts for it are refused (0: no limit), except from addresses where the
+    /// account has a live session: an attacker guessing from elsewhere does not lock the
+    /// owner out of their own devices, while a botnet's guesses stay bounded.
+    #[arg(
+        long,
+        env = "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        default_value_t = 100,
+        global = true
+    )]
+    pub login_max_failures_per_account: u32,
+
+    /// Successful log-ins from one address (IPv6: its /64) per hour; beyond it log-ins from
+    /// there are refused (RATE_LIMITED) before any password is checked (0: no limit).
+    #[arg(long, env = "LOG_INS_PER_HOUR", default_value_t = 60, global = true)]
+    pub log_ins_per_hour: u32,
+
+    /// Sign-ups from one address (IPv6: its /64) per hour; beyond it signUp is refused
+    /// (RATE_LIMITED) before the password is hashed (0: no limit).
+    #[arg(long, env = "SIGN_UPS_PER_HOUR", default_value_t = 10, global = true)]
+    pub sign_ups_per_hour: u32,
+
+    /// Cost points that signUp and logIn take from the client's rate limit on top of their
+    /// operation's cost: each hashes a password (Argon2, 19 MiB), far more work than a
+    /// query of the same cost.
+    #[arg(long, env = "PASSWORD_POINTS", default_value_t = 500, global = true)]
+    pub password_points: u64,
+
+    /// Failed log-ins from one IP address (IPv6: its /64) within the log-in window before
+    /// further attempts from it are refused (0: no limit).
     #[arg(
         long,
         env = "LOGIN_MAX_FAILURES_PER_IP",

@@ -36,11 +36,20 @@ pub enum Error {
     /// Too much at once: a limit on open subscriptions or on request rate.
     #[error("{0}")]
     RateLimited(String),
-    /// Too many failed log-ins for a login name or from an address; try again after
+    /// Too many failed log-ins for an account or from an address; try again after
     /// `retry_after_secs`.
     #[error("too many failed log-ins: retry in {retry_after_secs} s")]
     LoginThrottled {
         /// Seconds until the oldest counted failure leaves the window.
+        retry_after_secs: u64,
+    },
+    /// Too many of an expensive call (`what`: sign-ups, log-ins) from one address, or too
+    /// many cost points spent on them; try again after `retry_after_secs`.
+    #[error("too many {what}: retry in {retry_after_secs} s")]
+    TooMany {
+        /// What was done too often, for a person to read.
+        what: &'static str,
+        /// Seconds until one more is allowed.
         retry_after_secs: u64,
     },
     /// As many requests run as the server allows (`--max-in-flight`); try again after
@@ -114,9 +123,10 @@ impl Error {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
-            Self::RateLimited(_) | Self::LoginThrottled { .. } | Self::Busy { .. } => {
-                "RATE_LIMITED"
-            }
+            Self::RateLimited(_)
+            | Self::LoginThrottled { .. }
+            | Self::TooMany { .. }
+            | Self::Busy { .. } => "RATE_LIMITED",
             Self::Timeout(_) | Self::DatabaseDown { .. } => "INTERNAL",
             Self::Database(_) | Self::Internal(_) => "INTERNAL",
         }
@@ -134,6 +144,9 @@ impl Error {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::LoginThrottled { retry_after_secs }
+            | Self::TooMany {
+                retry_after_secs, ..
+            }
             | Self::Busy { retry_after_secs }
             | Self::DatabaseDown { retry_after_secs } => Some(*retry_after_secs),
             _ => None,

@@ -51,6 +51,8 @@ pub struct AppData {
     pub events: Events,
     /// Log-in throttling settings.
     pub rate_limits: RateLimitConfig,
+    /// The rate limiter, for the points and allowances of sign-ups and log-ins.
+    pub rate_limiter: crate::rate_limit::RateLimiter,
 }
 
 /// The schema with its app-wide data, held to `limits`. Request-scoped data (the viewer)
@@ -71,6 +73,7 @@ pub fn build_schema(
         .data(data.auth)
         .data(data.page_limits)
         .data(data.rate_limits)
+        .data(data.rate_limiter)
         .finish();
     executor::ApiSchema::new(schema, limits)
 }

@@ -13,6 +13,7 @@ pub mod http;
 pub mod metrics;
 pub mod rate_limit;
 pub mod service;
+pub mod session_sweep;
 pub mod state;
 pub mod statements;
 pub mod telemetry;

@@ -51,6 +51,8 @@ pub struct AppState {
     pub metrics: Option<Metrics>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
+    /// Deletes expired sessions on a schedule; stops with the last clone of the state.
+    _session_sweep: Option<Arc<crate::session_sweep::SweepTask>>,
 }
 
 impl AppState {
@@ -95,7 +97,13 @@ impl AppState {
             page_limits,
             events: events.clone(),
             rate_limits: config.rate_limits.clone(),
+            rate_limiter: rate_limiter.clone(),
         };
+        let session_sweep = crate::session_sweep::spawn(
+            db.clone(),
+            std::time::Duration::from_secs(config.auth.session_sweep_secs),
+        )
+        .map(Arc::new);
         let schema = build_schema(data, limits, config.limits.introspection);
         let db_health = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
             DbHealth::probe_postgres(
@@ -123,6 +131,7 @@ impl AppState {
             turns: Turns::new(config.http.max_executing),
             metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),
             _listener: listener,
+            _session_sweep: session_sweep,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! `login_failures`: one row per failed log-in within the throttling window, counted per
-//! login name and per client address. Rows older than the window are deleted as new ones
-//! arrive.
+//! (account, address), per account and per address. Rows older than the window are
+//! deleted as new ones arrive.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,10 +12,11 @@ pub struct Model {
     /// Primary key.
     #[sea_orm(primary_key)]
     pub id: i32,
-    /// The login name tried, trimmed and lowercased (it need not exist).
+    /// The account tried: `user:<id>` for an existing user, whichever of its name or email
+    /// was typed, else `name:<the name typed, trimmed and lowercased>`.
     #[sea_orm(column_type = "Text")]
     pub login: String,
-    /// The client's IP address.
+    /// The client's address; IPv6 by its /64 (`2001:db8::/64`).
     #[sea_orm(column_type = "Text")]
     pub ip: String,
     /// When it failed.

@@ -22,6 +22,10 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     /// When the token was last seen (updated at most once a minute).
     pub last_used_at: DateTimeUtc,
+    /// The address (IPv6: its /64) the session was started from; none for sessions older
+    /// than the column.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub ip: Option<String>,
     /// The signed-in user.
     #[sea_orm(belongs_to, from = "user_id", to = "id", on_delete = "Cascade")]
     pub user: BelongsTo<super::user::Entity>,

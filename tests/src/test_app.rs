@@ -47,6 +47,12 @@ impl TestApp {
         config.pool.min_connections = 0;
         config.no_migrate = false;
         config.expose_sql_statement_count = true;
+        // Every test signs its users up and logs them in from 127.0.0.1: the per-address
+        // allowances and the points of password work are for the tests of those limits
+        // (tests/tests/throttle.rs) to turn on.
+        config.rate_limits.sign_ups_per_hour = 0;
+        config.rate_limits.log_ins_per_hour = 0;
+        config.rate_limits.password_points = 0;
         configure(&mut config);
         let state = api::AppState::new(&config)
             .await

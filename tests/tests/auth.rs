@@ -383,6 +383,62 @@ async fn email_is_visible_to_self_and_admins_only(backend: Backend) {
 }
 tests::both_backends!(email_is_visible_to_self_and_admins_only);
 
+/// `preferences` and `lastLoginAt` follow `email`: the user and admins see them; anonymous
+/// clients and other users get null, in a single user and in lists alike, at no extra
+/// statement.
+async fn preferences_and_last_login_are_private(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (_, _) = app.sign_up("ann").await;
+    let ann_token = app
+        .gql(LOG_IN, json!({ "login": "ann", "password": "password123" }))
+        .await["data"]["logIn"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let (bob_token, _) = app.sign_up("bob").await;
+    let one = "{ user(username: \"ann\") { lastLoginAt preferences { theme } } }";
+    let list = "{ users(first: 10) { nodes { username lastLoginAt preferences { theme } } } }";
+    let hidden = json!({ "lastLoginAt": null, "preferences": null });
+
+    let anonymous = app.gql(one, json!({})).await;
+    assert_eq!(anonymous["data"]["user"], hidden, "{anonymous}");
+    let other = app.gql_as(&bob_token, one, json!({})).await;
+    assert_eq!(other["data"]["user"], hidden, "{other}");
+    let (listed, statements) = app.gql_counted(None, list, json!({})).await;
+    for node in listed["data"]["users"]["nodes"].as_array().expect("a list") {
+        assert_eq!(node["lastLoginAt"], Value::Null, "{listed}");
+        assert_eq!(node["preferences"], Value::Null, "{listed}");
+    }
+    // The page and nothing for the hidden fields.
+    assert_eq!(statements, 1, "{listed}");
+
+    let own = app.gql_as(&ann_token, one, json!({})).await;
+    assert!(own["data"]["user"]["lastLoginAt"].is_string(), "{own}");
+    assert_eq!(
+        own["data"]["user"]["preferences"]["theme"], "SYSTEM",
+        "{own}"
+    );
+
+    let bob = app.user_id("bob").await;
+    user::ActiveModel {
+        id: Set(bob),
+        role: Set(user::Role::Admin),
+        ..Default::default()
+    }
+    .update(app.db())
+    .await
+    .expect("promote");
+    let admin = app.gql_as(&bob_token, one, json!({})).await;
+    assert!(admin["data"]["user"]["lastLoginAt"].is_string(), "{admin}");
+    assert_eq!(
+        admin["data"]["user"]["preferences"]["theme"], "SYSTEM",
+        "{admin}"
+    );
+}
+tests::both_backends!(preferences_and_last_login_are_private);
+
 async fn node_resolves_users_and_rejects_malformed_ids(backend: Backend) {
     let Some(app) = TestApp::start(backend).await else {
         return;

@@ -205,7 +205,8 @@ async fn failed_log_ins_are_throttled(backend: Backend) {
     }
     // The sixth attempt is refused even with the right password, and says for how long:
     // until the first failure leaves the 15-minute window.
-    let (status, retry_after, body) = log_in("Carol", "password123").await;
+    // By email: it is the same account, whichever name is typed.
+    let (status, retry_after, body) = log_in("carol@example.com", "password123").await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
     let hinted = body["errors"][0]["extensions"]["retryAfter"]

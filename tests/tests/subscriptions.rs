@@ -628,7 +628,8 @@ async fn transferred_out_shows_the_todo_as_it_was_handed_over() {
             // Created (1), tagged (2), transferred (3); bob's changes came after.
             "version": 3,
             "tags": [{ "name": "work" }],
-            "owner": { "username": "bob", "preferences": { "theme": "SYSTEM" } },
+            // Bob's preferences are his and admins' to see, not ann's.
+            "owner": { "username": "bob", "preferences": null },
             "history": {
                 "totalCount": 3,
                 "nodes": [{ "action": "TRANSFERRED" }, { "action": "TAGGED" }, { "action": "CREATED" }],

@@ -43,6 +43,16 @@ impl User {
             is_session_owner: true,
         }
     }
+
+    /// Whether the viewer may see this user's private fields (email, lastLoginAt,
+    /// preferences): the one rule for all of them. Decided from the viewer and the row
+    /// alone, so that hiding costs no statement.
+    fn is_private_visible(&self, ctx: &Context<'_>) -> bool {
+        self.is_session_owner
+            || ctx
+                .viewer()
+                .is_some_and(|viewer| viewer.can_see_private_data_of(self.model.id))
+    }
 }
 
 connection_type!(UserConnection, UserEdge, User, "users");
@@ -73,11 +83,8 @@ impl User {
 
     /// Visible to the user themself and to admins; null for everyone else.
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
-        let visible = self.is_session_owner
-            || ctx
-                .viewer()
-                .is_some_and(|viewer| viewer.can_see_private_data_of(self.model.id));
-        visible.then_some(self.model.email.as_str())
+        self.is_private_visible(ctx)
+            .then_some(self.model.email.as_str())
     }
 
     /// Link to the user's picture.
@@ -100,9 +107,13 @@ impl User {
         self.model.role.into()
     }
 
-    /// When the user last logged in.
-    async fn last_login_at(&self) -> Option<DateTime> {
-        self.model.last_login_at.map(DateTime)
+    /// When the user last logged in. Visible to the user themself and to admins; null for
+    /// everyone else.
+    async fn last_login_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.model
+            .last_login_at
+            .filter(|_| self.is_private_visible(ctx))
+            .map(DateTime)
     }
 
     /// When the account was created.
@@ -144,15 +155,22 @@ impl User {
         .await
     }
 
-    /// The user's settings.
-    async fn preferences(&self, ctx: &Context<'_>) -> async_graphql::Result<UserPreferences> {
+    /// The user's settings. Visible to the user themself and to admins; null for everyone
+    /// else.
+    async fn preferences(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<UserPreferences>> {
+        if !self.is_private_visible(ctx) {
+            return Ok(None);
+        }
         let prefs = ctx
             .app_data::<Loaders>()?
             .preferences_by_user_id
             .load_one(self.model.id)
             .await?
             .ok_or_else(|| Error::Internal(format!("user {} has no preferences", self.model.id)))?;
-        Ok(UserPreferences(prefs))
+        Ok(Some(UserPreferences(prefs)))
     }
 }
 

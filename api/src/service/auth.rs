@@ -52,9 +52,25 @@ pub async fn sign_up(
     settings: &AuthConfig,
     input: SignUp,
 ) -> Result<NewSession> {
+    sign_up_from(db, passwords, settings, input, None, || Ok(())).await
+}
+
+/// [`sign_up`] by a client at `ip`, which the first session records: log-in throttling
+/// lets the account's own addresses in (see [`login_throttle`]). `admit` is asked once
+/// the input is valid and before the password is hashed, so that a per-address allowance
+/// counts the sign-ups that cost a hash, not typing mistakes.
+pub async fn sign_up_from(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    settings: &AuthConfig,
+    input: SignUp,
+    ip: Option<std::net::IpAddr>,
+    admit: impl FnOnce() -> Result<()>,
+) -> Result<NewSession> {
     let email = validate::email(&input.email)?;
     let username = validate::username(&input.username)?;
     validate::password(&input.password)?;
+    admit()?;
     let password_hash = passwords.hash(input.password).await?;
 
     let now = now();
@@ -82,7 +98,8 @@ pub async fn sign_up(
     }
     .insert(&txn)
     .await?;
-    let session = start_session(&txn, settings, user, now).await?;
+    let ip = ip.map(crate::rate_limit::network_text);
+    let session = start_session(&txn, settings, user, now, ip).await?;
     txn.commit().await?;
     Ok(session)
 }
@@ -90,8 +107,9 @@ pub async fn sign_up(
 /// Checks the password of the user named by `login` (an email or a username) and starts a
 /// session. Wrong password and unknown login give the same error.
 ///
-/// Throttled by [`login_throttle`]: after too many failures for the login name or from
-/// `ip`, attempts are refused without checking the password.
+/// Throttled by [`login_throttle`]: after too many failures for the account (whichever
+/// of its names was typed) from `ip`, from `ip` at all, or for the account from anywhere,
+/// attempts are refused without checking the password.
 pub async fn log_in(
     db: &DatabaseConnection,
     passwords: &Passwords,
@@ -101,8 +119,6 @@ pub async fn log_in(
     login: &str,
     password: String,
 ) -> Result<NewSession> {
-    let attempt = login_throttle::Attempt::new(login, ip);
-    login_throttle::begin(db, throttle, &attempt).await?;
     let login = login.trim();
     // Usernames cannot contain '@', so the form of the login says which column to search.
     let condition = if login.contains('@') {
@@ -111,6 +127,12 @@ pub async fn log_in(
         user::COLUMN.username.eq(login)
     };
     let found = user::Entity::find().filter(condition).one(db).await?;
+    // The user is found first so that failures count per account, not per name typed.
+    let attempt = match &found {
+        Some(user) => login_throttle::Attempt::for_user(user.id, ip),
+        None => login_throttle::Attempt::for_unknown(login, ip),
+    };
+    login_throttle::begin(db, throttle, &attempt).await?;
     let stored = found.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords.verify(password, stored).await?;
     let Some(user) = found.filter(|_| matches) else {
@@ -131,7 +153,8 @@ pub async fn log_in(
     }
     .update(&txn)
     .await?;
-    let session = start_session(&txn, settings, user, now).await?;
+    let address = Some(attempt.address().to_owned());
+    let session = start_session(&txn, settings, user, now, address).await?;
     txn.commit().await?;
     Ok(session)
 }
@@ -180,11 +203,23 @@ pub async fn authenticate(db: &DatabaseConnection, bearer: &str) -> Result<Optio
     }))
 }
 
+/// Deletes every expired session in one statement (`sessions_expires_at_idx` finds them);
+/// returns how many. Expired tokens are refused anyway: this only keeps the table from
+/// growing with them.
+pub async fn delete_expired_sessions(db: &impl ConnectionTrait) -> Result<u64> {
+    let deleted = session::Entity::delete_many()
+        .filter(session::COLUMN.expires_at.lte(now()))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
 async fn start_session(
     db: &impl ConnectionTrait,
     settings: &AuthConfig,
     user: user::Model,
     now: DateTime<Utc>,
+    ip: Option<String>,
 ) -> Result<NewSession> {
     let token = token::generate();
     let expires_at = now + settings.session_ttl();
@@ -194,6 +229,7 @@ async fn start_session(
         created_at: Set(now),
         expires_at: Set(expires_at),
         last_used_at: Set(now),
+        ip: Set(ip),
         ..Default::default()
     }
     .insert(db)
