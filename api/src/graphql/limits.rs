@@ -114,6 +114,11 @@ impl QueryLimits {
         admission
     }
 
+    /// The limits' settings.
+    pub fn config(&self) -> &LimitsConfig {
+        &self.limits
+    }
+
     /// Tells the client what its operation cost, in `extensions.cost`.
     pub fn report(&self, response: &mut Response, cost: Option<u64>) {
         if let Some(cost) = cost {
