@@ -54,11 +54,23 @@ impl ApiSchema {
     }
 
     /// Admits `request` (see [`QueryLimits::admit`]), then checks its inputs against their
-    /// bounds, before validation copies any of them; gives it its response budget.
+    /// bounds, before validation copies any of them. An input past its bound is the error
+    /// reported even when the operation is also too complex (an input the schema refuses is
+    /// not worth pricing: 70,000 IDs are BAD_USER_INPUT on `ids`, not a cost of 70,000),
+    /// but not instead of other refusals.
     fn admit(&self, request: &mut Request, session: Option<&Data>) -> (Option<u64>, Refused) {
         let admission = self.limits.admit(request, session);
-        if let Some(refusal) = admission.refusal {
-            return (admission.cost, Some(refusal));
+        // Without a cost the document was not measured, perhaps not even parsed: it must
+        // not be parsed here.
+        let too_complex = admission.refusal.as_ref().is_some_and(|refusal| {
+            refusal
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .is_some_and(|code| code == &async_graphql::Value::from("TOO_COMPLEX"))
+        });
+        if admission.cost.is_none() || admission.refusal.is_some() && !too_complex {
+            return (admission.cost, admission.refusal);
         }
         // Taken out and put back so that the document can be read beside them: variables
         // are never copied.
@@ -78,7 +90,7 @@ impl ApiSchema {
         };
         request.variables = variables;
         request.operation_name = operation_name;
-        (admission.cost, checked)
+        (admission.cost, checked.or(admission.refusal))
     }
 
     fn budget(&self) -> ResponseBudget {
