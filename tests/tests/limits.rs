@@ -189,7 +189,11 @@ async fn cost_is_counted_limited_and_reported(backend: Backend) {
         .await
         .expect("answer");
     let body: Value = response.json().await.expect("JSON");
-    assert_eq!(body["extensions"]["cost"]["requested"], 3 * (1 + 99), "{body}");
+    assert_eq!(
+        body["extensions"]["cost"]["requested"],
+        3 * (1 + 99),
+        "{body}"
+    );
     let (_, body, _) = post(
         &app,
         "{ todos(first: 10) { nodes { tags { name todos(first: 5) { nodes { id } } } } } }",
