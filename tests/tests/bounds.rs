@@ -332,3 +332,91 @@ async fn the_response_byte_cap_ends_an_operation(backend: Backend) {
     assert_eq!(error_code(&body), Some("TOO_COMPLEX"), "{body}");
 }
 both_backends!(the_response_byte_cap_ends_an_operation);
+
+/// Each event a subscription delivers has a response budget of its own: many small events
+/// all arrive, and one event past the cap arrives as TOO_COMPLEX.
+async fn each_subscription_event_has_its_own_byte_budget(backend: Backend) {
+    use async_graphql::futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::{
+        connect_async,
+        tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+    };
+
+    let Some(app) = TestApp::start_with(backend, |config| {
+        config.limits.max_response_bytes = 600;
+    })
+    .await
+    else {
+        return;
+    };
+    let (token, _) = app.sign_up("ann").await;
+    let mut request = app
+        .url("/graphql")
+        .replacen("http://", "ws://", 1)
+        .into_client_request()
+        .expect("a WebSocket request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = connect_async(request).await.expect("the upgrade");
+    let mut send = async |message: Value| {
+        socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
+    };
+    send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
+        .await;
+    send(json!({ "type": "subscribe", "id": "1", "payload": {
+        "query": "subscription { todoEvents { todo { title tags { name } } } }" } }))
+    .await;
+    drop(send);
+    let mut next = async || loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message in time")
+            .expect("an open socket")
+            .expect("a frame");
+        if let Message::Text(text) = frame {
+            let message: Value = serde_json::from_str(&text).expect("JSON");
+            if message["type"] == "next" {
+                return message["payload"].clone();
+            }
+        }
+    };
+    app.wait_for_subscriptions(1).await;
+
+    // Twelve events of about 100 bytes each: more than 600 together, each well under it.
+    for i in 0..12 {
+        let body = app
+            .gql_as(
+                &token,
+                CREATE,
+                json!({ "i": { "title": format!("t{i}"), "tags": ["alpha", "beta", "gamma"] } }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let event = next().await;
+        assert!(event.get("errors").is_none(), "event {i}: {event}");
+        assert_eq!(
+            event["data"]["todoEvents"]["todo"]["title"],
+            format!("t{i}")
+        );
+    }
+    // One event whose tags alone take more than 600 bytes.
+    let long: Vec<String> = (0..20)
+        .map(|i| format!("{i:02}{}", "x".repeat(40)))
+        .collect();
+    let body = app
+        .gql_as(
+            &token,
+            "mutation($i: CreateTodoInput!) { createTodo(input: $i) { id } }",
+            json!({ "i": { "title": "big", "tags": long } }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let event = next().await;
+    assert_eq!(error_code(&event), Some("TOO_COMPLEX"), "{event}");
+}
+both_backends!(each_subscription_event_has_its_own_byte_budget);
