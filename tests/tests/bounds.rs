@@ -387,8 +387,8 @@ async fn each_subscription_event_has_its_own_byte_budget(backend: Backend) {
     };
     app.wait_for_subscriptions(1).await;
 
-    // Twelve events of about 100 bytes each: more than 600 together, each well under it.
-    for i in 0..12 {
+    // Twenty events of 50 bytes of tags each: more than 600 together, each well under it.
+    for i in 0..20 {
         let body = app
             .gql_as(
                 &token,
