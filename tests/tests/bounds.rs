@@ -371,7 +371,6 @@ async fn each_subscription_event_has_its_own_byte_budget(backend: Backend) {
     send(json!({ "type": "subscribe", "id": "1", "payload": {
         "query": "subscription { todoEvents { todo { title tags { name } } } }" } }))
     .await;
-    drop(send);
     let mut next = async || loop {
         let frame = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
             .await
