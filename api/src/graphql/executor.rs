@@ -60,16 +60,16 @@ impl ApiSchema {
     /// but not instead of other refusals.
     fn admit(&self, request: &mut Request, session: Option<&Data>) -> (Option<u64>, Refused) {
         let admission = self.limits.admit(request, session);
-        // Without a cost the document was not measured, perhaps not even parsed: it must
-        // not be parsed here.
-        let too_complex = admission.refusal.as_ref().is_some_and(|refusal| {
-            refusal
-                .extensions
-                .as_ref()
-                .and_then(|extensions| extensions.get("code"))
-                .is_some_and(|code| code == &async_graphql::Value::from("TOO_COMPLEX"))
+        // Only a document the admission measured has been parsed, and nothing else may be
+        // parsed here (the admission's checks on the text come first): an admitted one, or
+        // one refused for its cost.
+        let over_cost = admission.refusal.as_ref().is_some_and(|refusal| {
+            refusal.extensions.as_ref().is_some_and(|extensions| {
+                extensions.get("code") == Some(&async_graphql::Value::from("TOO_COMPLEX"))
+                    && extensions.get("cost").is_some()
+            })
         });
-        if admission.cost.is_none() || admission.refusal.is_some() && !too_complex {
+        if admission.cost.is_none() || admission.refusal.is_some() && !over_cost {
             return (admission.cost, admission.refusal);
         }
         // Taken out and put back so that the document can be read beside them: variables
