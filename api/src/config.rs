@@ -429,6 +429,17 @@ pub struct LimitsConfig {
     #[arg(long, env = "MAX_COST", default_value_t = 10_000, global = true)]
     pub max_cost: u64,
 
+    /// Largest response, in bytes of JSON: lists stop growing once their items have taken
+    /// this much, and the operation ends with TOO_COMPLEX (`responseBytes`, `limit`).
+    /// Cost bounds how many nodes a response holds; this bounds their size.
+    #[arg(
+        long,
+        env = "MAX_RESPONSE_BYTES",
+        default_value_t = 8 * 1024 * 1024,
+        global = true
+    )]
+    pub max_response_bytes: usize,
+
     /// What each mutation field costs, on top of what its selection returns.
     #[arg(long, env = "MUTATION_COST", default_value_t = 10, global = true)]
     pub mutation_cost: u64,

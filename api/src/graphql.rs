@@ -8,6 +8,7 @@ pub mod cost;
 pub mod error_codes;
 pub mod executor;
 pub mod history;
+pub mod input_bounds;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
@@ -15,6 +16,7 @@ pub mod node;
 pub mod plain_fields;
 pub mod preferences;
 pub mod query;
+pub mod response_budget;
 pub mod scalars;
 pub mod scan;
 pub mod screen;
@@ -62,6 +64,7 @@ pub fn build_schema(
     limits: limits::QueryLimits,
     introspection: bool,
 ) -> executor::ApiSchema {
+    let max_ids = usize::try_from(data.page_limits.max).unwrap_or(usize::MAX);
     let mut builder = builder();
     if !introspection {
         builder = builder.disable_introspection();
@@ -75,7 +78,7 @@ pub fn build_schema(
         .data(data.rate_limits)
         .data(data.rate_limiter)
         .finish();
-    executor::ApiSchema::new(schema, limits)
+    executor::ApiSchema::new(schema, limits, max_ids)
 }
 
 /// The SDL of the schema, as `api export-schema` prints it. Needs no database.

@@ -18,20 +18,20 @@ use crate::{
 /// A new account.
 #[derive(InputObject)]
 pub struct SignUpInput {
-    /// Email address; must be unused.
+    /// Email address, at most 254 characters; must be unused.
     email: String,
     /// 3 to 32 letters, digits, '_', '-' or '.'; must be unused.
     username: String,
-    /// At least 8 characters.
+    /// 8 to 1,024 characters.
     password: String,
 }
 
 /// Credentials.
 #[derive(InputObject)]
 pub struct LogInInput {
-    /// Email or username.
+    /// Email or username (at most 254 characters).
     login: String,
-    /// The account's password.
+    /// The account's password (at most 1,024 characters).
     password: String,
 }
 

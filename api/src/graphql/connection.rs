@@ -170,13 +170,19 @@ macro_rules! connection_type {
         #[async_graphql::Object(serial)]
         impl $connection {
             /// The items with their cursors.
-            async fn edges(&self) -> &[$edge] {
-                &self.edges
+            async fn edges(&self) -> Vec<$crate::graphql::response_budget::Item<&$edge>> {
+                self.edges
+                    .iter()
+                    .map($crate::graphql::response_budget::Item)
+                    .collect()
             }
 
             /// The items alone.
-            async fn nodes(&self) -> Vec<&$node> {
-                self.edges.iter().map(|edge| &edge.node).collect()
+            async fn nodes(&self) -> Vec<$crate::graphql::response_budget::Item<&$node>> {
+                self.edges
+                    .iter()
+                    .map(|edge| $crate::graphql::response_budget::Item(&edge.node))
+                    .collect()
             }
 
             /// Paging state.
@@ -196,7 +202,7 @@ macro_rules! connection_type {
         #[doc = concat!("One of ", $what, " with its cursor.")]
         #[derive(async_graphql::SimpleObject)]
         pub struct $edge {
-            /// Opaque cursor: pass it as `after` or `before`.
+            /// Opaque cursor: pass it as `after` or `before` (at most 4,096 characters).
             pub cursor: String,
             /// The item.
             pub node: $node,

@@ -4,11 +4,19 @@
 //! The cost is the number of nodes the operation may return, as GitHub and Shopify count
 //! it: a connection field costs its page size (`first` or `last`, else the default page)
 //! times the page sizes of the connections above it; other fields pass on what their
-//! selection costs, and scalars cost nothing. A plain list of objects repeats its items'
-//! cost: as many times as its `ids`, else a default page's worth. A mutation field costs a
-//! fixed amount on top of its selection. So `users(first: 50) { nodes { todos(first: 10)
-//! { ... } } }` costs 50 + 50 × 10 = 550, and `nodes(ids: [100 ids]) { ... on User {
-//! todos(first: 99) { ... } } }` 100 × 99 = 9,900.
+//! selection costs, and scalars cost nothing. Every other list is priced by its bound: a
+//! list sized by a list argument (`nodes(ids:)`, `createTodos(input:)`) returns one item
+//! per item of it, each a node like a page's, so it costs that many times one plus what
+//! its items select; a list sized by the data repeats its items' selection as often as it
+//! may hold items (`Todo.tags`: the 20 a todo may have; any other: a default page), its
+//! items themselves costing nothing, as they come with their parent. A mutation field
+//! costs a fixed amount on top of its selection. So `users(first: 50) { nodes {
+//! todos(first: 10) { ... } } }` costs 50 + 50 × 10 = 550, `nodes(ids: [100 ids]) { ... on
+//! User { todos(first: 99) { ... } } }` 100 × (1 + 99) = 10,000, and `createTodos(input:
+//! [1,000 todos]) { owner { todos(first: 100) { ... } } }` 1,000 × (1 + 100) + 10.
+//!
+//! Cost counts nodes, not bytes: the response's size is capped while it is built
+//! (`response_budget`).
 //!
 //! Fragments are measured once each and counted where they are used, so a document that
 //! spreads fragments into each other is measured in time linear in its size, and the
@@ -17,13 +25,17 @@
 use std::collections::HashMap;
 
 use async_graphql::{
-    Name, Number, Value, Variables,
+    Name, Number, Variables,
     parser::types::{
         DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType,
         Selection, SelectionSet,
     },
-    registry::{MetaTypeName, Registry},
+    registry::{MetaField, MetaTypeName, Registry},
 };
+
+use async_graphql_value::{ConstValue, Value};
+
+use crate::service::validate::TAGS_PER_TODO_MAX;
 
 /// Type names ending in this are Relay connections: they cost their page size.
 const CONNECTION_SUFFIX: &str = "Connection";
@@ -213,14 +225,16 @@ impl<'a> Walker<'a> {
         if field_type.is_some_and(|ty| ty.ends_with(CONNECTION_SUFFIX)) {
             let page = self.page_size(field);
             measure.cost = page.saturating_mul(measure.cost.saturating_add(1));
-        } else if meta_field.is_some_and(|meta| is_list(&meta.ty))
+        } else if let Some(meta) = meta_field.filter(|meta| is_list(&meta.ty))
             && !parent_type.ends_with(CONNECTION_SUFFIX)
         {
-            // A plain list (`nodes(ids:)`, `Todo.tags`) repeats what its items select: as
-            // many times as it has ids, else as often as a default page. Its items
-            // themselves cost nothing, like a connection's `nodes` do not twice.
-            let items = self.list_length(field).unwrap_or(self.pricing.default_page);
-            measure.cost = items.saturating_mul(measure.cost);
+            // A connection's `edges` and `nodes` are its page, priced above.
+            measure.cost = match self.list_length(field, meta) {
+                Some(items) => items.saturating_mul(measure.cost.saturating_add(1)),
+                None => list_cap(parent_type, name)
+                    .unwrap_or(self.pricing.default_page)
+                    .saturating_mul(measure.cost),
+            };
         }
         if is_mutation_root {
             measure.cost = measure.cost.saturating_add(self.pricing.mutation_cost);
@@ -233,45 +247,58 @@ impl<'a> Walker<'a> {
     fn page_size(&self, field: &Field) -> u64 {
         ["first", "last"]
             .iter()
-            .find_map(|name| {
-                let value = field
-                    .get_argument(name)?
-                    .node
-                    .clone()
-                    .into_const_with(|variable| self.variable(&variable).ok_or(()))
-                    .ok()?;
-                match value {
-                    Value::Number(number) => Some(number_as_page(&number)),
+            .find_map(|name| match &field.get_argument(name)?.node {
+                Value::Number(number) => Some(number_as_page(number)),
+                Value::Variable(variable) => match self.variable(variable)? {
+                    ConstValue::Number(number) => Some(number_as_page(number)),
                     _ => None,
-                }
+                },
+                _ => None,
             })
             .unwrap_or(self.pricing.default_page)
     }
 
-    /// How many items a list field asks for, when an `ids` argument says so.
-    fn list_length(&self, field: &Field) -> Option<u64> {
-        let value = field
-            .get_argument("ids")?
-            .node
-            .clone()
-            .into_const_with(|variable| self.variable(&variable).ok_or(()))
-            .ok()?;
-        match value {
-            Value::List(items) => Some(items.len() as u64),
-            _ => None,
-        }
+    /// How many items a list field sized by a list argument returns: one per item of the
+    /// argument (a single value stands for a list of one); the default page when the
+    /// argument's variable is missing (validation then refuses it). `None` for a list
+    /// sized by the data.
+    fn list_length(&self, field: &Field, meta: &MetaField) -> Option<u64> {
+        let (_, value) = field.arguments.iter().find(|(name, _)| {
+            meta.args
+                .get(name.node.as_str())
+                .is_some_and(|argument| is_list(&argument.ty))
+        })?;
+        let length = match &value.node {
+            Value::List(items) => items.len(),
+            Value::Variable(variable) => match self.variable(variable) {
+                Some(ConstValue::List(items)) => items.len(),
+                Some(_) => 1,
+                None => return Some(self.pricing.default_page),
+            },
+            _ => 1,
+        };
+        Some(u64::try_from(length).unwrap_or(u64::MAX))
     }
 
-    /// A variable's value: the request's, else the operation's default.
-    fn variable(&self, name: &Name) -> Option<Value> {
-        self.pricing.variables.get(name).cloned().or_else(|| {
+    /// A variable's value, read where it is (never copied: one may be used thousands of
+    /// times): the request's, else the operation's default.
+    fn variable(&self, name: &Name) -> Option<&'a ConstValue> {
+        self.pricing.variables.get(name).or_else(|| {
             self.operation
                 .variable_definitions
                 .iter()
                 .find(|definition| &definition.node.name.node == name)
                 .and_then(|definition| definition.node.default_value.as_ref())
-                .map(|default| default.node.clone())
+                .map(|default| &default.node)
         })
+    }
+}
+
+/// The most items a list sized by the data may hold, where it has a cap of its own.
+fn list_cap(parent_type: &str, field: &str) -> Option<u64> {
+    match (parent_type, field) {
+        ("Todo", "tags") => u64::try_from(TAGS_PER_TODO_MAX).ok(),
+        _ => None,
     }
 }
 

@@ -16,8 +16,8 @@ use async_graphql::{
 };
 
 use super::{
-    AppSchema, error_codes::code_errors, limits::QueryLimits, mutation::MutationRoot,
-    query::QueryRoot, subscription::SubscriptionRoot,
+    AppSchema, error_codes::code_errors, input_bounds, limits::QueryLimits, mutation::MutationRoot,
+    query::QueryRoot, response_budget::ResponseBudget, subscription::SubscriptionRoot,
 };
 
 /// The schema held to its limits; cheap to clone.
@@ -25,26 +25,90 @@ use super::{
 pub struct ApiSchema {
     schema: AppSchema,
     limits: Arc<QueryLimits>,
+    bounds: Arc<Bounds>,
+}
+
+/// What bounds inputs and responses besides the limits on documents.
+struct Bounds {
+    /// The schema's types, to follow arguments into input objects.
+    registry: Registry,
+    /// Most IDs `nodes(ids:)` takes (the largest page).
+    max_ids: usize,
+    /// Most bytes a response may take.
+    max_response_bytes: usize,
 }
 
 impl ApiSchema {
-    /// `schema`, held to `limits`.
-    pub fn new(schema: AppSchema, limits: QueryLimits) -> Self {
+    /// `schema`, held to `limits`; `nodes(ids:)` takes at most `max_ids` IDs.
+    pub fn new(schema: AppSchema, limits: QueryLimits, max_ids: usize) -> Self {
+        let bounds = Bounds {
+            registry: pricing_registry(),
+            max_ids,
+            max_response_bytes: limits.config().max_response_bytes,
+        };
         Self {
             schema,
             limits: Arc::new(limits),
+            bounds: Arc::new(bounds),
         }
+    }
+
+    /// Admits `request` (see [`QueryLimits::admit`]), then checks its inputs against their
+    /// bounds, before validation copies any of them. An input past its bound is the error
+    /// reported even when the operation is also too complex (an input the schema refuses is
+    /// not worth pricing: 70,000 IDs are BAD_USER_INPUT on `ids`, not a cost of 70,000),
+    /// but not instead of other refusals.
+    fn admit(&self, request: &mut Request, session: Option<&Data>) -> (Option<u64>, Refused) {
+        let admission = self.limits.admit(request, session);
+        // Only a document the admission measured has been parsed, and nothing else may be
+        // parsed here (the admission's checks on the text come first): an admitted one, or
+        // one refused for its cost.
+        let over_cost = admission.refusal.as_ref().is_some_and(|refusal| {
+            refusal.extensions.as_ref().is_some_and(|extensions| {
+                extensions.get("code") == Some(&async_graphql::Value::from("TOO_COMPLEX"))
+                    && extensions.get("cost").is_some()
+            })
+        });
+        if admission.cost.is_none() || admission.refusal.is_some() && !over_cost {
+            return (admission.cost, admission.refusal);
+        }
+        // Taken out and put back so that the document can be read beside them: variables
+        // are never copied.
+        let variables = std::mem::take(&mut request.variables);
+        let operation_name = request.operation_name.take();
+        let checked = match request.parsed_query() {
+            Ok(document) => input_bounds::check(
+                &self.bounds.registry,
+                self.bounds.max_ids,
+                document,
+                operation_name.as_deref(),
+                &variables,
+            )
+            .err(),
+            // async-graphql reports it when it parses again.
+            Err(_) => None,
+        };
+        request.variables = variables;
+        request.operation_name = operation_name;
+        (admission.cost, checked.or(admission.refusal))
+    }
+
+    fn budget(&self) -> ResponseBudget {
+        ResponseBudget::new(self.bounds.max_response_bytes)
     }
 }
 
+/// Why a request must not run, if it must not.
+type Refused = Option<async_graphql::ServerError>;
+
 impl Executor for ApiSchema {
     async fn execute(&self, mut request: Request) -> Response {
-        let admission = self.limits.admit(&mut request, None);
-        let mut response = match admission.refusal {
+        let (cost, refusal) = self.admit(&mut request, None);
+        let mut response = match refusal {
             Some(refusal) => Response::from_errors(vec![refusal]),
-            None => self.schema.execute(request).await,
+            None => self.schema.execute(request.data(self.budget())).await,
         };
-        self.limits.report(&mut response, admission.cost);
+        self.limits.report(&mut response, cost);
         code_errors(&mut response);
         response
     }
@@ -54,20 +118,24 @@ impl Executor for ApiSchema {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let admission = self.limits.admit(&mut request, session_data.as_deref());
-        let cost = admission.cost;
-        let responses = match admission.refusal {
+        let (cost, refusal) = self.admit(&mut request, session_data.as_deref());
+        let budget = self.budget();
+        let responses = match refusal {
             Some(refusal) => async_graphql::futures_util::stream::once(async move {
                 Response::from_errors(vec![refusal])
             })
             .boxed(),
-            None => self
-                .schema
-                .execute_stream_with_session_data(request, session_data.unwrap_or_default()),
+            None => self.schema.execute_stream_with_session_data(
+                request.data(budget.clone()),
+                session_data.unwrap_or_default(),
+            ),
         };
         let limits = self.limits.clone();
         responses
             .map(move |mut response| {
+                // Each event of a subscription is an answer of its own, built only once the
+                // previous one has been handed on.
+                budget.reset();
                 limits.report(&mut response, cost);
                 code_errors(&mut response);
                 response

@@ -128,6 +128,11 @@ impl QueryLimits {
         Ok(cost::measure(document, operation_name.as_deref(), &pricing))
     }
 
+    /// The limits' settings.
+    pub fn config(&self) -> &LimitsConfig {
+        &self.limits
+    }
+
     /// Tells the client what its operation cost, in `extensions.cost`.
     pub fn report(&self, response: &mut Response, cost: Option<u64>) {
         if let Some(cost) = cost {

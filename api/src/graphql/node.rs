@@ -8,8 +8,8 @@ use async_graphql::{Context, ID, Interface, Object};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use super::{
-    context::ContextExt, history::TodoHistoryEntry, loaders::Loaders, tag::Tag, todo::Todo,
-    user::User,
+    context::ContextExt, history::TodoHistoryEntry, loaders::Loaders, response_budget::Item,
+    tag::Tag, todo::Todo, user::User,
 };
 use crate::{
     error::{Error, Result},
@@ -57,6 +57,9 @@ pub fn global_id(node_type: NodeType, id: i32) -> ID {
 
 /// The type and database id inside a global ID; BAD_USER_INPUT if it is not one of ours.
 pub fn decode(id: &ID, field: &'static str) -> Result<(NodeType, i32)> {
+    if id.len() > crate::service::validate::ID_MAX_CHARS {
+        return Err(Error::invalid(field, "That is not a valid ID."));
+    }
     let malformed = || Error::invalid(field, format!("{:?} is not a valid ID.", id.as_str()));
     let bytes = URL_SAFE_NO_PAD
         .decode(id.as_str())
@@ -83,7 +86,7 @@ pub fn decode_as(id: &ID, expected: NodeType, field: &'static str) -> Result<i32
     }
 }
 
-/// An object with a global ID.
+/// An object with a global ID. IDs given as input are at most 64 characters long.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque, type-checked global ID."))]
 pub enum Node {
@@ -121,12 +124,12 @@ impl NodeQuery {
         &self,
         ctx: &Context<'_>,
         ids: Vec<ID>,
-    ) -> async_graphql::Result<Vec<Option<Node>>> {
+    ) -> async_graphql::Result<Vec<Item<Option<Node>>>> {
         let max = ctx.app_data::<PageLimits>()?.max;
         if u64::try_from(ids.len()).unwrap_or(u64::MAX) > max {
             return Err(Error::invalid("ids", format!("At most {max} IDs per call.")).into());
         }
-        Ok(load(ctx, &ids).await?)
+        Ok(load(ctx, &ids).await?.into_iter().map(Item).collect())
     }
 }
 

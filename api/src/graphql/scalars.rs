@@ -8,7 +8,7 @@ use chrono::{SecondsFormat, SubsecRound, Utc};
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
 /// An RFC 3339 date-time. Output is always UTC with a Z suffix; input may carry any offset
-/// and is stored in UTC.
+/// (at most 64 characters) and is stored in UTC.
 #[Scalar(
     name = "DateTime",
     specified_by_url = "https://scalars.graphql.org/andimarek/date-time"

@@ -90,12 +90,13 @@ pub struct TagQuery;
 /// Tag queries.
 #[Object]
 impl TagQuery {
-    /// The tag with this name, or null.
+    /// The tag with this name (at most 50 characters), or null.
     async fn tag(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<Tag>> {
         Ok(service::tag::by_name(ctx.db()?, &name).await?.map(Tag))
     }
 
-    /// All tags, by name; `search` keeps those whose name contains it (ignoring case).
+    /// All tags, by name; `search` (at most 200 characters) keeps those whose name contains
+    /// it (ignoring case).
     async fn tags(
         &self,
         ctx: &Context<'_>,
@@ -127,7 +128,7 @@ impl TagQuery {
 pub struct CreateTagInput {
     /// 1 to 50 characters after trimming; unique regardless of case.
     name: String,
-    /// #rrggbb; #3b82f6 when absent.
+    /// #rrggbb (7 characters); #3b82f6 when absent.
     color: Option<String>,
 }
 
@@ -136,9 +137,9 @@ pub struct CreateTagInput {
 pub struct UpdateTagInput {
     /// The tag.
     id: ID,
-    /// New name.
+    /// New name: 1 to 50 characters after trimming; unique regardless of case.
     name: Option<String>,
-    /// New colour, #rrggbb.
+    /// New colour, #rrggbb (7 characters).
     color: Option<String>,
 }
 

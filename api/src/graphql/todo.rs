@@ -12,6 +12,7 @@ use super::{
     loaders::{Loaders, TodoCountKey, TodoPageKey},
     node::{NodeType, global_id},
     plain_fields::{Plain, PlainFields},
+    response_budget::Items,
     scalars::DateTime,
     tag::Tag,
     user::User,
@@ -82,9 +83,10 @@ pub struct TodoOrder {
 pub struct TodoFilter {
     /// Done or not.
     completed: Option<bool>,
-    /// Any of these priorities.
+    /// Any of these priorities (at most 3).
     priority: Option<Vec<Priority>>,
-    /// Case-insensitive substring of title or description; % and _ match themselves.
+    /// Case-insensitive substring of title or description, at most 200 characters; % and _
+    /// match themselves.
     search: Option<String>,
     /// dueDate is in the past and the todo is not completed.
     overdue: Option<bool>,
@@ -92,7 +94,7 @@ pub struct TodoFilter {
     due_before: Option<DateTime>,
     /// Due strictly after this instant.
     due_after: Option<DateTime>,
-    /// Has at least one of these tag names.
+    /// Has at least one of these tag names (at most 50 names of at most 50 characters).
     tags: Option<Vec<String>>,
     /// true: only soft-deleted todos; false or absent: only live ones.
     deleted: Option<bool>,
@@ -266,6 +268,7 @@ impl Todo {
     /// with the tags it had then: its fields, tags and history stay as they were.
     pub fn handed_over(model: todo::Model, mut tags: Vec<entity::tag::Model>, entry: i32) -> Self {
         tags.sort_by_cached_key(|tag| tag.name.to_lowercase());
+        tags.truncate(service::validate::TAGS_PER_TODO_MAX);
         Self {
             model,
             description_read: true,
@@ -402,18 +405,19 @@ impl Todo {
         ))
     }
 
-    /// Sorted by name.
-    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<[Plain<Tag>]>> {
+    /// Sorted by name; at most 20 (a todo holds at most 20 tags).
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Items<Plain<Tag>>> {
         if let Some(tags) = &self.tags {
-            return Ok(tags.clone());
+            return Ok(Items(tags.clone()));
         }
         let loaders = ctx.app_data::<Loaders>()?;
         let tags = loaders.tags_by_todo_id.load_one(self.model.id).await?;
-        Ok(tags
-            .unwrap_or_default()
-            .into_iter()
-            .map(|tag| Plain(Tag(tag)))
-            .collect())
+        Ok(Items(
+            tags.unwrap_or_default()
+                .into_iter()
+                .map(|tag| Plain(Tag(tag)))
+                .collect(),
+        ))
     }
 }
 

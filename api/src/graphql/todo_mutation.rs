@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 use super::{
     context::ContextExt,
     node::{NodeType, decode_as, global_id},
+    response_budget::Item,
     scalars::DateTime,
     todo::{Priority, Todo},
 };
@@ -28,7 +29,9 @@ pub struct CreateTodoInput {
     priority: Option<Priority>,
     /// When it should be done.
     due_date: Option<DateTime>,
-    /// Tag names; missing tags are created, in the same transaction.
+    /// Tag names (at most 20 per todo, after trimming and case-folding duplicates; more is
+    /// BAD_USER_INPUT on tags; at most 100 names of at most 50 characters as sent); missing
+    /// tags are created, in the same transaction.
     #[graphql(default_with = "Some(Vec::new())")]
     tags: Option<Vec<String>>,
 }
@@ -55,9 +58,9 @@ pub struct UpdateTodoInput {
     /// If given and not the current version, the update fails with CONFLICT and changes
     /// nothing.
     expected_version: Option<i32>,
-    /// New title.
+    /// New title: 1 to 200 characters after trimming.
     title: MaybeUndefined<String>,
-    /// New description; null clears it.
+    /// New description, up to 10,000 characters; null clears it.
     description: MaybeUndefined<String>,
     /// New priority.
     priority: MaybeUndefined<Priority>,
@@ -101,7 +104,7 @@ pub struct DeleteCompletedTodosPayload {
     /// How many todos were soft-deleted.
     deleted_count: i32,
     /// Their IDs.
-    deleted_ids: Vec<ID>,
+    deleted_ids: Vec<Item<ID>>,
 }
 
 /// Todo mutations.
@@ -133,12 +136,15 @@ impl TodoMutation {
         &self,
         ctx: &Context<'_>,
         input: Vec<CreateTodoInput>,
-    ) -> async_graphql::Result<Vec<Todo>> {
+    ) -> async_graphql::Result<Vec<Item<Todo>>> {
         let viewer = ctx.require_viewer()?;
         let todos = input.into_iter().map(NewTodo::from).collect();
         let created =
             service::todo_write::create(ctx.db()?, ctx.app_data()?, viewer, todos).await?;
-        Ok(created.into_iter().map(Todo::from).collect())
+        Ok(created
+            .into_iter()
+            .map(|todo| Item(Todo::from(todo)))
+            .collect())
     }
 
     /// Changes fields of a todo; with expectedVersion, only if nobody changed it meanwhile.
@@ -192,7 +198,7 @@ impl TodoMutation {
             deleted_count: i32::try_from(ids.len()).unwrap_or(i32::MAX),
             deleted_ids: ids
                 .into_iter()
-                .map(|id| global_id(NodeType::Todo, id))
+                .map(|id| Item(global_id(NodeType::Todo, id)))
                 .collect(),
         })
     }
@@ -212,7 +218,8 @@ impl TodoMutation {
         ))
     }
 
-    /// Replaces the todo's tags; missing tags are created.
+    /// Replaces the todo's tags (at most 20, after trimming and case-folding duplicates,
+    /// given as at most 100 names of at most 50 characters); missing tags are created.
     async fn set_todo_tags(
         &self,
         ctx: &Context<'_>,

@@ -191,8 +191,8 @@ impl UserQuery {
             .map(User::from))
     }
 
-    /// All users, by username; `search` keeps those whose username contains it (ignoring
-    /// case).
+    /// All users, by username; `search` (at most 200 characters) keeps those whose username
+    /// contains it (ignoring case).
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -221,7 +221,7 @@ impl UserQuery {
         ))
     }
 
-    /// The user with this username, or null.
+    /// The user with this username (at most 32 characters), or null.
     async fn user(
         &self,
         ctx: &Context<'_>,
@@ -238,9 +238,9 @@ impl UserQuery {
 pub struct UpdateProfileInput {
     /// New username: 3 to 32 letters, digits, '_', '-' or '.'; unique.
     username: Option<String>,
-    /// New avatar URL (http or https); null removes it.
+    /// New avatar URL (http or https, at most 2,048 characters); null removes it.
     avatar_url: MaybeUndefined<String>,
-    /// New bio, up to 1000 characters; null empties it.
+    /// New bio, up to 1,000 characters; null empties it.
     bio: MaybeUndefined<String>,
 }
 

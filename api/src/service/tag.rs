@@ -56,8 +56,13 @@ pub async fn by_todo(
         .await?;
     let mut map: HashMap<i32, Vec<tag::Model>> = HashMap::new();
     for (link, tag) in rows {
-        if let Some(tag) = tag {
-            map.entry(link.todo_id).or_default().push(tag);
+        let tags = map.entry(link.todo_id).or_default();
+        // Todos tagged before the cap existed may hold more: their list is cut at the cap,
+        // which is what `Todo.tags` is priced by.
+        if let Some(tag) = tag
+            && tags.len() < validate::TAGS_PER_TODO_MAX
+        {
+            tags.push(tag);
         }
     }
     Ok(map)
@@ -122,8 +127,22 @@ pub async fn count(db: &impl ConnectionTrait, search: Option<&str>) -> Result<u6
 }
 
 /// Validates tag names for a todo: trimmed, 1 to 50 characters, duplicates (ignoring case)
-/// dropped, first spelling kept.
+/// dropped, first spelling kept; at most [`validate::TAGS_PER_TODO_MAX`] remain, out of at
+/// most [`validate::TAG_NAMES_MAX`] sent.
 pub fn normalize_names(names: &[String], field: &'static str) -> Result<Vec<String>> {
+    use validate::{TAG_NAMES_MAX, TAGS_PER_TODO_MAX};
+    let too_many = || {
+        Error::invalid(
+            field,
+            format!(
+                "A todo has at most {TAGS_PER_TODO_MAX} tags (after trimming and dropping \
+                 duplicates), given as at most {TAG_NAMES_MAX} names."
+            ),
+        )
+    };
+    if names.len() > TAG_NAMES_MAX {
+        return Err(too_many());
+    }
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for name in names {
@@ -131,6 +150,9 @@ pub fn normalize_names(names: &[String], field: &'static str) -> Result<Vec<Stri
         if seen.insert(name.to_lowercase()) {
             out.push(name);
         }
+    }
+    if out.len() > TAGS_PER_TODO_MAX {
+        return Err(too_many());
     }
     Ok(out)
 }

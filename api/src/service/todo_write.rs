@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// Most todos one `createTodos` call may create.
-pub const MAX_BATCH: usize = 1000;
+pub const MAX_BATCH: usize = validate::TODOS_PER_CALL_MAX;
 /// Rows per multi-row INSERT (the seed's bulkInsertTodos chunk).
 const CHUNK: usize = 100;
 

@@ -9,6 +9,8 @@ pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 1024;
 /// Username length bounds; the database also checks the minimum.
 pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=32;
+/// Longest username.
+pub const USERNAME_CHARS_MAX: usize = *USERNAME_CHARS.end();
 /// Longest email address (RFC 5321's path limit).
 pub const EMAIL_MAX_CHARS: usize = 254;
 /// Longest bio.
@@ -130,6 +132,33 @@ pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
 /// Longest tag name.
 pub const TAG_NAME_MAX_CHARS: usize = 50;
+/// Most tags one todo holds, after trimming and case-folding duplicates (the contract's cap).
+pub const TAGS_PER_TODO_MAX: usize = 20;
+/// Most tag names one list of a todo's tags may hold as sent, duplicates included: the cap
+/// above counts distinct names, this one bounds what is read to find them.
+pub const TAG_NAMES_MAX: usize = 100;
+/// Longest substring search (todos, users, tags): a LIKE pattern's work grows with its
+/// length, and no title, username or tag name is longer.
+pub const SEARCH_MAX_CHARS: usize = 200;
+/// Most tag names in a todo filter.
+pub const FILTER_TAGS_MAX: usize = 50;
+/// Most priorities in a todo filter (there are three).
+pub const FILTER_PRIORITIES_MAX: usize = 3;
+/// Longest global ID accepted; ours are under 40 characters.
+pub const ID_MAX_CHARS: usize = 64;
+/// Longest paging cursor accepted; ours stay under 2,000 characters even for a title key of
+/// 200 escaped characters.
+pub const CURSOR_MAX_CHARS: usize = 4096;
+/// Longest date-time accepted (RFC 3339 needs 35 at most).
+pub const DATE_TIME_MAX_CHARS: usize = 64;
+/// Most todos one `createTodos` call may create: a thousand short ones fit the default
+/// 1 MiB body, and its cost counts each of them (with what it selects), so that a large
+/// batch is priced by what it returns.
+pub const TODOS_PER_CALL_MAX: usize = 1000;
+/// Longest login (a username or an email).
+pub const LOGIN_MAX_CHARS: usize = EMAIL_MAX_CHARS;
+/// Longest colour (`#rrggbb`).
+pub const COLOR_MAX_CHARS: usize = 7;
 
 /// Trimmed; 1 to 200 characters.
 pub fn title(raw: &str) -> Result<String> {
