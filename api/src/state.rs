@@ -9,7 +9,7 @@ use crate::{
     config::{Config, HttpConfig, SubscriptionConfig},
     db,
     error::Result,
-    events::{Events, HubLimits, listener},
+    events::{Events, HubLimits, SocketLimits, checks, listener},
     graphql::{AppData, build_schema, executor::ApiSchema, limits::QueryLimits},
     http::{Documents, turns::Turns},
     metrics::Metrics,
@@ -42,6 +42,11 @@ pub struct AppState {
     pub turns: Turns,
     /// Prometheus metrics; `None` when `--metrics-listen` is not set.
     pub metrics: Option<Metrics>,
+    /// The rate limits in cost points (the one `QueryLimits` charges), for what a socket
+    /// charges outside an operation's admission: its subscriptions' events.
+    pub rate_limiter: RateLimiter,
+    /// The periodic re-check of open sockets' sessions; it stops with the last clone.
+    _session_checks: Arc<checks::CheckTask>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
 }
@@ -65,6 +70,12 @@ impl AppState {
             HubLimits {
                 queue: config.subscriptions.subscriber_queue,
                 max_subscriptions: config.subscriptions.max_subscriptions,
+                max_subscriptions_per_user: config.subscriptions.max_subscriptions_per_user,
+                max_subscriptions_per_address: config.subscriptions.max_subscriptions_per_address,
+                sockets: SocketLimits {
+                    per_user: config.subscriptions.max_sockets_per_user,
+                    per_address: config.subscriptions.max_sockets_per_address,
+                },
             },
         );
         let listener = events.through_postgres().then(|| {
@@ -75,10 +86,15 @@ impl AppState {
             ))
         });
         let rate_limiter = RateLimiter::new(&config.rate_limits);
+        let session_checks = Arc::new(checks::spawn(
+            db.clone(),
+            &events,
+            config.subscriptions.ws_session_check(),
+        ));
         let limits = QueryLimits::new(
             config.limits.clone(),
             config.page_size_default,
-            rate_limiter,
+            rate_limiter.clone(),
             crate::graphql::executor::pricing_registry(),
         );
         let data = AppData {
@@ -103,6 +119,8 @@ impl AppState {
                 .then(|| Arc::new(Semaphore::new(config.http.max_in_flight))),
             turns: Turns::new(config.http.max_executing),
             metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),
+            rate_limiter,
+            _session_checks: session_checks,
             _listener: listener,
         })
     }

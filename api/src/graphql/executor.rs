@@ -20,6 +20,11 @@ use super::{
     query::QueryRoot, subscription::SubscriptionRoot,
 };
 
+/// What the limits priced an admitted operation at; in its request data, for the
+/// subscription resolver, which charges every event the same.
+#[derive(Debug, Clone, Copy)]
+pub struct AdmittedCost(pub u64);
+
 /// The schema held to its limits; cheap to clone.
 #[derive(Clone)]
 pub struct ApiSchema {
@@ -56,6 +61,10 @@ impl Executor for ApiSchema {
     ) -> BoxStream<'static, Response> {
         let admission = self.limits.admit(&mut request, session_data.as_deref());
         let cost = admission.cost;
+        if let Some(cost) = cost {
+            // A subscription charges each of its events this much again.
+            request.data.insert(AdmittedCost(cost));
+        }
         let responses = match admission.refusal {
             Some(refusal) => async_graphql::futures_util::stream::once(async move {
                 Response::from_errors(vec![refusal])
