@@ -18,10 +18,11 @@ use std::{
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
 use entity::{session, user};
-use sea_orm::{EntityTrait, sea_query::Expr};
+use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait, sea_query::Expr};
 use serde_json::{Value, json};
 use tests::{
     Backend, fixtures,
+    table_lock::wait_for_lock_waiters,
     test_app::{TestApp, error_code},
 };
 use tokio::net::TcpStream;
@@ -411,8 +412,8 @@ async fn a_frame_over_the_body_limit_closes_the_socket_unread() {
 
 /// A subscribe refused before execution is answered with graphql-transport-ws's `error`
 /// message (the GraphQL errors as its payload) and no `complete`: a validation error, a
-/// syntax error, and a document over the length limit, refused before anything parses it
-/// (its nesting would overflow the parser's stack). The id is free again afterwards.
+/// syntax error, and a document over the length limit (refused by its length: the socket
+/// itself parses nothing). The id is free again afterwards.
 async fn a_refused_subscribe_gets_an_error_message(backend: Backend) {
     let Some(app) = TestApp::start(backend).await else {
         return;
@@ -510,3 +511,87 @@ async fn events_are_charged_to_the_subscribers_session(backend: Backend) {
     );
 }
 tests::both_backends!(events_are_charged_to_the_subscribers_session);
+
+/// An event is resolved in turn, like a request: with one turn, taken by an HTTP update
+/// that waits for a lock, the event waits too, and comes once the update is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_wait_for_their_turn() {
+    let Some(app) = TestApp::start_with(Backend::Postgres, |config| {
+        config.http.max_executing = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let body = app
+        .gql_as(
+            &ann,
+            "mutation { createTodo(input: { title: \"t\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let id = body["data"]["createTodo"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let todo = entity::todo::Entity::find()
+        .one(app.db())
+        .await
+        .expect("read")
+        .expect("the todo");
+    let mut client = Client::authenticated(&app.url("/graphql"), &ann).await;
+    client
+        .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": EVENTS } }))
+        .await;
+    app.wait_for_subscriptions(1).await;
+
+    let holder = app.db().begin().await.expect("begin");
+    holder
+        .execute_unprepared("UPDATE todos SET title = title")
+        .await
+        .expect("hold the rows");
+    let update = {
+        let url = app.url("/graphql");
+        let ann = ann.clone();
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(ann)
+                .json(&json!({
+                    "query": "mutation($id: ID!) { updateTodo(input: { id: $id, title: \"u\" }) { id } }",
+                    "variables": { "id": id },
+                }))
+                .send()
+                .await
+                .expect("an answer")
+                .json::<Value>()
+                .await
+                .expect("JSON")
+        })
+    };
+    wait_for_lock_waiters(app.db(), 1, "UPDATE").await;
+    // The event's notice, as another instance would send it.
+    app.db()
+        .execute_unprepared(&format!(
+            "SELECT pg_notify('{}', 'U{}:{}')",
+            api::events::CHANNEL,
+            todo.id,
+            todo.user_id
+        ))
+        .await
+        .expect("notify");
+    assert_eq!(
+        client.next(QUIET).await,
+        None,
+        "the event waits while the one turn is taken"
+    );
+    holder.rollback().await.expect("release");
+    let updated = update.await.expect("the update");
+    assert_eq!(updated.get("errors"), None, "{updated}");
+    let event = client.next(ARRIVES).await.expect("the event, after the update");
+    assert_eq!(
+        event["payload"]["data"]["todoEvents"]["kind"], "UPDATED",
+        "{event}"
+    );
+}
