@@ -74,7 +74,9 @@ impl Client {
     async fn init(&mut self, token: &str) -> Value {
         self.send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
             .await;
-        self.next(ARRIVES).await.expect("an answer to connection_init")
+        self.next(ARRIVES)
+            .await
+            .expect("an answer to connection_init")
     }
 
     /// Connects and authenticates with `token`.
@@ -434,10 +436,7 @@ async fn a_refused_subscribe_gets_an_error_message(backend: Backend) {
         assert_eq!(answer["type"], "error", "{answer}");
         assert_eq!(answer["id"], "1", "{answer}");
         assert!(answer["payload"].is_array(), "{answer}");
-        assert_eq!(
-            answer["payload"][0]["extensions"]["code"], code,
-            "{answer}"
-        );
+        assert_eq!(answer["payload"][0]["extensions"]["code"], code, "{answer}");
         assert_eq!(client.next(QUIET).await, None, "nothing after the error");
     }
     let answer = client.run("1", json!({ "query": VIEWER })).await;
@@ -504,7 +503,11 @@ async fn events_are_charged_to_the_subscribers_session(backend: Backend) {
     );
     // The subscribe and each event paid `cost` out of 600 points.
     assert!(cost >= 50, "the subscription's cost: {cost}");
-    assert_eq!(delivered, 600 / cost - 1, "events delivered before the cut-off");
+    assert_eq!(
+        delivered,
+        600 / cost - 1,
+        "events delivered before the cut-off"
+    );
     assert_eq!(
         client.next(ARRIVES).await.expect("complete")["type"],
         "complete"
@@ -589,7 +592,10 @@ async fn events_wait_for_their_turn() {
     holder.rollback().await.expect("release");
     let updated = update.await.expect("the update");
     assert_eq!(updated.get("errors"), None, "{updated}");
-    let event = client.next(ARRIVES).await.expect("the event, after the update");
+    let event = client
+        .next(ARRIVES)
+        .await
+        .expect("the event, after the update");
     assert_eq!(
         event["payload"]["data"]["todoEvents"]["kind"], "UPDATED",
         "{event}"

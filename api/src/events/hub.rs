@@ -386,7 +386,10 @@ mod tests {
         drop(first);
         assert!(hub.subscribe(3, 30, Some(home)).is_ok());
         hub.dispatch(&Notice::AccountChanged { user_id: 1 });
-        assert!(hub.subscribe(4, 40, Some(home)).is_ok(), "ended ones give back their place");
+        assert!(
+            hub.subscribe(4, 40, Some(home)).is_ok(),
+            "ended ones give back their place"
+        );
     }
 
     #[test]

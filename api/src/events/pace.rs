@@ -43,11 +43,7 @@ pub struct Pace {
 
 impl Pace {
     /// An operation held to `turns` and `timeout`, whose events are charged to `client`.
-    pub fn new(
-        turns: Turns,
-        timeout: Duration,
-        charge: Option<(RateLimiter, ClientKey)>,
-    ) -> Self {
+    pub fn new(turns: Turns, timeout: Duration, charge: Option<(RateLimiter, ClientKey)>) -> Self {
         Self {
             turns,
             timeout,
@@ -126,5 +122,31 @@ impl Pace {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::expect_used,
+    reason = "in a test, a failed expectation is the failure"
+)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_clock_and_the_turn_are_held_only_while_working() {
+        let turns = Turns::new(1);
+        let pace = Pace::new(turns.clone(), Duration::from_millis(50), None);
+        pace.begin().await;
+        tokio::time::timeout(Duration::from_secs(5), pace.expired())
+            .await
+            .expect("the work runs out of time");
+        pace.idle();
+        let waiting = tokio::time::timeout(Duration::from_millis(200), pace.expired()).await;
+        assert!(waiting.is_err(), "no clock runs while waiting for an event");
+        let other = Pace::new(turns, Duration::from_secs(1), None);
+        tokio::time::timeout(Duration::from_secs(5), other.begin())
+            .await
+            .expect("the one turn was given back");
     }
 }

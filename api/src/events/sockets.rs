@@ -117,9 +117,7 @@ impl Sockets {
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
         // Every change is one call under the lock, so the maps stay consistent.
-        self.registry
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Counts a new socket of `ip`; `None` when that address has as many as it may.
@@ -258,7 +256,9 @@ mod tests {
         let first = sockets.open(ip).expect("a place");
         let second = sockets.open(same_64).expect("a place");
         assert!(sockets.open(ip).is_none(), "the /64 has its two");
-        first.sign_in(&viewer(1, 10)).expect("the user's one socket");
+        first
+            .sign_in(&viewer(1, 10))
+            .expect("the user's one socket");
         assert!(second.sign_in(&viewer(1, 11)).is_err(), "one per user");
         drop(first);
         assert!(second.sign_in(&viewer(1, 11)).is_ok());

@@ -97,7 +97,11 @@ impl SocketExecutor {
             return Ok(());
         };
         let end = data_of::<Arc<SessionEnd>>(data);
-        let ended = || server_error(&Error::Unauthenticated("The session has ended; sign in again."));
+        let ended = || {
+            server_error(&Error::Unauthenticated(
+                "The session has ended; sign in again.",
+            ))
+        };
         if end.is_some_and(|end| end.has_ended()) {
             return Err(ended());
         }
