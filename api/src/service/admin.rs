@@ -2,10 +2,7 @@
 //! there is deliberately no GraphQL mutation for it, so that no token can make an admin.
 
 use entity::user::{self, Role};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::now;
 use crate::{
@@ -38,7 +35,7 @@ pub async fn set_role(db: &DatabaseConnection, username: &str, role: Role) -> Re
     if found.role == role {
         return Ok(RoleChange::Unchanged);
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     user::ActiveModel {
         id: Set(found.id),
         role: Set(role),
