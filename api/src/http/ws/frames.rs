@@ -28,6 +28,8 @@ const TOO_BIG: u16 = 1009;
 const PROTOCOL_ERROR: u16 = 1002;
 /// Close code for a text frame that is not UTF-8.
 const NOT_UTF8: u16 = 1007;
+/// Most refused operations awaiting their swallowed `complete` that one connection keeps.
+const MAX_ERRORED: usize = 1_024;
 
 /// Set by the executor when the response it hands over was refused before execution.
 #[derive(Clone, Default)]
@@ -115,7 +117,13 @@ impl Frames {
             && self.protocol == WebSocketProtocols::GraphQLWS
             && let Some((id, error)) = as_error(&text)
         {
-            self.errored().insert(id);
+            let mut errored = self.errored();
+            // Each entry goes with the `complete` that follows at once; only an id reused
+            // before that could leave one behind, so a bound this loose never bites.
+            if errored.len() >= MAX_ERRORED {
+                errored.clear();
+            }
+            errored.insert(id);
             return Some(Message::Text(error.into()));
         }
         // A `complete` is a few bytes; only those are read back.
