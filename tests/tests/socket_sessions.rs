@@ -22,7 +22,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait, sea_query::Expr};
 use serde_json::{Value, json};
 use tests::{
     Backend, fixtures,
-    table_lock::wait_for_lock_waiters,
+    table_lock::{TableLock, wait_for_lock_waiters},
     test_app::{TestApp, error_code},
 };
 use tokio::net::TcpStream;
@@ -600,4 +600,85 @@ async fn events_wait_for_their_turn() {
         event["payload"]["data"]["todoEvents"]["kind"], "UPDATED",
         "{event}"
     );
+}
+
+/// An event is resolved within the request timeout, counted from its arrival: one that
+/// waits for the only turn (taken by a query held on a lock) and then for the lock itself
+/// ends its subscription with the timeout's error, long before PostgreSQL's own statement
+/// timeout would stop it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_past_the_request_timeout_ends_its_subscription() {
+    let Some(app) = TestApp::start_with(Backend::Postgres, |config| {
+        config.http.max_executing = 1;
+        config.http.request_timeout_secs = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let (ann, _) = app.sign_up("ann").await;
+    let body = app
+        .gql_as(
+            &ann,
+            "mutation { createTodo(input: { title: \"t\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body.get("errors"), None, "{body}");
+    let todo = entity::todo::Entity::find()
+        .one(app.db())
+        .await
+        .expect("read")
+        .expect("the todo");
+    let mut client = Client::authenticated(&app.url("/graphql"), &ann).await;
+    client
+        .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": EVENTS } }))
+        .await;
+    app.wait_for_subscriptions(1).await;
+
+    let lock = TableLock::take(app.db(), "todos").await;
+    let query = {
+        let url = app.url("/graphql");
+        let ann = ann.clone();
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(ann)
+                .json(&json!({ "query": "{ viewer { todos { totalCount } } }" }))
+                .send()
+                .await
+                .expect("an answer")
+        })
+    };
+    // Its page and its count, both held.
+    wait_for_lock_waiters(app.db(), 2, "SELECT").await;
+    app.db()
+        .execute_unprepared(&format!(
+            "SELECT pg_notify('{}', 'U{}:{}')",
+            api::events::CHANNEL,
+            todo.id,
+            todo.user_id
+        ))
+        .await
+        .expect("notify");
+    let ended = client
+        .next(Duration::from_secs(10))
+        .await
+        .expect("the event's end");
+    assert_eq!(
+        ended["payload"]["errors"][0]["extensions"]["code"], "INTERNAL",
+        "{ended}"
+    );
+    assert!(
+        ended["payload"]["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("took longer")),
+        "{ended}"
+    );
+    assert_eq!(
+        client.next(ARRIVES).await.expect("complete")["type"],
+        "complete"
+    );
+    lock.release().await;
+    query.await.expect("the query");
 }
