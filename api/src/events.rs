@@ -10,9 +10,12 @@
 //! Notices carry ids, never rows: NOTIFY payloads are limited to 8,000 bytes, and each
 //! subscriber loads the todo through its own visibility rules.
 
+pub mod checks;
 mod hub;
 pub mod listener;
 mod notice;
+mod pace;
+mod sockets;
 
 use std::sync::{
     Arc,
@@ -27,6 +30,8 @@ use sea_orm::{
 pub use self::{
     hub::{Closed, Delivery, Hub, HubLimits, Receiver},
     notice::{EventKind, Notice},
+    pace::Pace,
+    sockets::{SessionEnd, Socket, SocketLimits, Sockets},
 };
 use crate::error::Result;
 
@@ -51,6 +56,13 @@ impl Events {
             // In process there is nothing to wait for.
             listening: Arc::new(AtomicBool::new(!through_postgres)),
         }
+    }
+
+    /// Events for a process that only publishes, e.g. `api admin`: through PostgreSQL
+    /// NOTIFY to every server instance; on SQLite to no one (servers find the change in
+    /// their periodic session check).
+    pub fn publisher(db: &DatabaseConnection) -> Self {
+        Self::new(db, HubLimits::default())
     }
 
     /// The in-process fan-out to this instance's subscribers.

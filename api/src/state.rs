@@ -9,7 +9,7 @@ use crate::{
     config::{Config, HttpConfig, LimitsConfig, SubscriptionConfig},
     db::{self, health::DbHealth},
     error::Result,
-    events::{Events, HubLimits, listener},
+    events::{Events, HubLimits, SocketLimits, checks, listener},
     graphql::{AppData, build_schema, executor::ApiSchema, limits::QueryLimits},
     http::{Documents, turns::Turns},
     metrics::Metrics,
@@ -40,8 +40,9 @@ pub struct AppState {
     pub documents: Documents,
     /// Limits on one GraphQL document, for the checks made before it is parsed.
     pub limits: LimitsConfig,
-    /// The rate limiter (the schema's limits hold the same buckets), for requests refused
-    /// before they reach the schema.
+    /// The rate limiter (the schema's limits hold the same buckets), for what is charged
+    /// outside an operation's admission: requests refused before they reach the schema, and
+    /// a socket's subscription events.
     pub rate_limiter: RateLimiter,
     /// Slots for GraphQL requests in flight; `None` without a limit.
     pub in_flight: Option<Arc<Semaphore>>,
@@ -49,6 +50,8 @@ pub struct AppState {
     pub turns: Turns,
     /// Prometheus metrics; `None` when `--metrics-listen` is not set.
     pub metrics: Option<Metrics>,
+    /// The periodic re-check of open sockets' sessions; it stops with the last clone.
+    _session_checks: Arc<checks::CheckTask>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
     /// Deletes expired sessions on a schedule; stops with the last clone of the state.
@@ -74,6 +77,12 @@ impl AppState {
             HubLimits {
                 queue: config.subscriptions.subscriber_queue,
                 max_subscriptions: config.subscriptions.max_subscriptions,
+                max_subscriptions_per_user: config.subscriptions.max_subscriptions_per_user,
+                max_subscriptions_per_address: config.subscriptions.max_subscriptions_per_address,
+                sockets: SocketLimits {
+                    per_user: config.subscriptions.max_sockets_per_user,
+                    per_address: config.subscriptions.max_sockets_per_address,
+                },
             },
         );
         let listener = events.through_postgres().then(|| {
@@ -84,6 +93,11 @@ impl AppState {
             ))
         });
         let rate_limiter = RateLimiter::new(&config.rate_limits);
+        let session_checks = Arc::new(checks::spawn(
+            db.clone(),
+            &events,
+            config.subscriptions.ws_session_check(),
+        ));
         let limits = QueryLimits::new(
             config.limits.clone(),
             config.page_size_default,
@@ -130,6 +144,7 @@ impl AppState {
                 .then(|| Arc::new(Semaphore::new(config.http.max_in_flight))),
             turns: Turns::new(config.http.max_executing),
             metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),
+            _session_checks: session_checks,
             _listener: listener,
             _session_sweep: session_sweep,
         })

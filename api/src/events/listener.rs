@@ -3,8 +3,8 @@
 //! with exponential backoff and jitter; meanwhile /readyz reports it down. Notices sent
 //! while it is down are lost (PostgreSQL keeps none for absent listeners): subscribers
 //! resume with the next todo event, and, so that a logout is never among the lost, every
-//! reconnect checks the sessions of this instance's subscribers against the database and
-//! ends those that are gone or expired.
+//! reconnect checks the sessions of this instance's sockets and subscribers against the
+//! database (`checks`) and ends those that are no longer valid.
 
 use std::{
     sync::{
@@ -15,12 +15,9 @@ use std::{
 };
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use entity::session;
-use sea_orm::{
-    DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, sqlx::postgres::PgListener,
-};
+use sea_orm::{DatabaseConnection, sqlx::postgres::PgListener};
 
-use super::{CHANNEL, Events, Hub, Notice, notice};
+use super::{CHANNEL, Events, Hub, notice};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -54,7 +51,7 @@ async fn run(database_url: &str, db: &DatabaseConnection, hub: &Hub, listening: 
                 tracing::info!(channel = CHANNEL, "listening for events");
                 // Listening again before the check, so that a logout after it is heard.
                 if reconnecting {
-                    end_lost_sessions(db, hub).await;
+                    super::checks::check_sessions(db, hub).await;
                 }
                 reconnecting = true;
                 // `try_recv` answers `None` when the connection is lost; reconnecting is
@@ -83,32 +80,6 @@ async fn run(database_url: &str, db: &DatabaseConnection, hub: &Hub, listening: 
         let jitter = Duration::from_millis(u64::from(OsRng.next_u32() % 100));
         tokio::time::sleep(backoff + jitter).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-/// Ends the subscriptions whose session no longer exists or has expired: their logout
-/// notice may have been sent while this instance was not listening. Should the check itself
-/// fail, the sessions stay open until they expire, as before the reconnect; it is logged.
-async fn end_lost_sessions(db: &DatabaseConnection, hub: &Hub) {
-    let held = hub.session_ids();
-    if held.is_empty() {
-        return;
-    }
-    let live: Result<Vec<i32>, _> = session::Entity::find()
-        .select_only()
-        .column(session::Column::Id)
-        .filter(session::COLUMN.id.is_in(held.iter().copied()))
-        .filter(session::COLUMN.expires_at.gt(chrono::Utc::now()))
-        .into_tuple()
-        .all(db)
-        .await;
-    match live {
-        Ok(live) => {
-            for session_id in held.into_iter().filter(|id| !live.contains(id)) {
-                hub.dispatch(&Notice::SessionEnded { session_id });
-            }
-        }
-        Err(err) => tracing::warn!(%err, "cannot re-check the subscribers' sessions"),
     }
 }
 

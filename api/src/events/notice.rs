@@ -58,10 +58,16 @@ pub enum Notice {
         /// was handed over (`todo_handovers`).
         handover: Option<i32>,
     },
-    /// A session ended (logged out): its subscriptions stop.
+    /// A session ended (logged out): its sockets close and its subscriptions stop.
     SessionEnded {
         /// Which session.
         session_id: i32,
+    },
+    /// A user's role or standing changed (`api admin grant|revoke`, deactivation): every
+    /// socket of theirs closes, so that the client reconnects as who they now are.
+    AccountChanged {
+        /// Whose.
+        user_id: i32,
     },
 }
 
@@ -101,6 +107,7 @@ impl Notice {
                 handover: Some(entry),
             } => format!("{}{todo_id}:{user_id}:{entry}", kind.letter()),
             Self::SessionEnded { session_id } => format!("S{session_id}"),
+            Self::AccountChanged { user_id } => format!("A{user_id}"),
         }
     }
 
@@ -111,6 +118,11 @@ impl Notice {
         if tag == 'S' {
             return Some(Self::SessionEnded {
                 session_id: rest.parse().ok()?,
+            });
+        }
+        if tag == 'A' {
+            return Some(Self::AccountChanged {
+                user_id: rest.parse().ok()?,
             });
         }
         let mut ids = rest.split(':');
@@ -171,6 +183,7 @@ mod tests {
             .chain([
                 Notice::handed_over(5, 42, 77),
                 Notice::SessionEnded { session_id: 7 },
+                Notice::AccountChanged { user_id: 42 },
             ])
             .collect();
         let payloads = pack(&notices);

@@ -20,6 +20,11 @@ use super::{
     query::QueryRoot, response_budget::ResponseBudget, subscription::SubscriptionRoot,
 };
 
+/// What the limits priced an admitted operation at; in its request data, for the
+/// subscription resolver, which charges every event the same.
+#[derive(Debug, Clone, Copy)]
+pub struct AdmittedCost(pub u64);
+
 /// The schema held to its limits; cheap to clone.
 #[derive(Clone)]
 pub struct ApiSchema {
@@ -119,6 +124,10 @@ impl Executor for ApiSchema {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let (cost, refusal) = self.admit(&mut request, session_data.as_deref());
+        if let Some(cost) = cost {
+            // A subscription charges each of its events this much again.
+            request.data.insert(AdmittedCost(cost));
+        }
         let budget = self.budget();
         let responses = match refusal {
             Some(refusal) => async_graphql::futures_util::stream::once(async move {

@@ -8,10 +8,11 @@ use std::sync::{
 use async_graphql::{Context, Object, Subscription, futures_util::Stream};
 use sea_orm::DatabaseConnection;
 
-use super::{context::ContextExt, todo::Todo};
+use super::{context::ContextExt, executor::AdmittedCost, todo::Todo};
 use crate::{
     error::{Error, Result},
-    events::{Closed, Delivery, EventKind, Events, Receiver},
+    events::{Closed, Delivery, EventKind, Events, Pace, Receiver, SessionEnd},
+    http::ClientIp,
     service::{self, viewer::Viewer},
 };
 
@@ -89,6 +90,10 @@ struct Feed {
     receiver: Receiver,
     db: DatabaseConnection,
     viewer: Viewer,
+    /// The socket's session switch: flipped, the subscription ends.
+    session: Option<Arc<SessionEnd>>,
+    /// The socket's turns, clock and rate limit for each event, and what an event costs.
+    pace: Option<(Arc<Pace>, u64)>,
     _slot: Option<Slot>,
 }
 
@@ -103,16 +108,31 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TodoEvent>> + use<>> {
         let viewer = ctx.require_viewer()?.clone();
+        let session = ctx.data_opt::<Arc<SessionEnd>>().cloned();
+        if session.as_ref().is_some_and(|session| session.has_ended()) {
+            return Err(Error::Unauthenticated("The session has ended; sign in again.").into());
+        }
         let slot = ctx
             .data_opt::<ConnectionSubscriptions>()
             .map(ConnectionSubscriptions::acquire)
             .transpose()?;
         let events: &Events = ctx.app_data()?;
-        let receiver = events.hub().subscribe(viewer.user_id, viewer.session_id)?;
+        let address = ctx.data_opt::<ClientIp>().map(|ip| ip.0);
+        let receiver = events
+            .hub()
+            .subscribe(viewer.user_id, viewer.session_id, address)?;
+        let pace = ctx.data_opt::<Arc<Pace>>().map(|pace| {
+            let cost = ctx.data_opt::<AdmittedCost>().map_or(1, |cost| cost.0);
+            // Waiting for events holds no turn, no place in flight and no clock.
+            pace.idle();
+            (pace.clone(), cost)
+        });
         let feed = Feed {
             receiver,
             db: ctx.db()?.clone(),
             viewer,
+            session,
+            pace,
             _slot: slot,
         };
         Ok(async_graphql::futures_util::stream::unfold(
@@ -135,10 +155,20 @@ async fn next_event(feed: &mut Feed) -> Result<TodoEvent> {
         let expiry = (feed.viewer.session_expires_at - chrono::Utc::now())
             .to_std()
             .unwrap_or_default();
+        let session = feed.session.clone();
+        let ended = async {
+            match &session {
+                Some(session) => session.ended().await,
+                None => std::future::pending().await,
+            }
+        };
         let delivery = tokio::select! {
             delivery = feed.receiver.next() => delivery,
             () = tokio::time::sleep(expiry) => {
                 return Err(Error::Unauthenticated("The session has expired; sign in again."));
+            }
+            () = ended => {
+                return Err(Error::Unauthenticated("The session has ended; sign in again."));
             }
         };
         let delivery = match delivery {
@@ -156,11 +186,28 @@ async fn next_event(feed: &mut Feed) -> Result<TodoEvent> {
                 ));
             }
         };
+        if let Some((pace, cost)) = &feed.pace {
+            // Charged before it is read, like an operation before it runs.
+            if let Err(wait) = pace.charge(*cost) {
+                crate::metrics::rate_limited("event");
+                return Err(Error::RateLimited(format!(
+                    "This subscription's events have used up the session's rate limit (each \
+                     costs {cost}); subscribe again in {} s and refetch.",
+                    wait.secs()
+                )));
+            }
+            // The clock runs from here: the socket's executor stops the subscription if the
+            // event is not resolved within the request timeout.
+            pace.begin().await;
+        }
         if let Some(todo) = load_todo(feed, &delivery).await? {
             return Ok(TodoEvent {
                 kind: delivery.kind,
                 todo,
             });
+        }
+        if let Some((pace, _)) = &feed.pace {
+            pace.finish();
         }
         // A todo that is gone (no hard deletes today) or no longer visible has nothing to
         // show.

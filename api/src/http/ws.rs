@@ -1,8 +1,14 @@
 //! Subscriptions over WebSocket at /graphql, with the graphql-transport-ws subprotocol (and
 //! the legacy graphql-ws one). async-graphql speaks the protocols; this module adds what a
 //! server owes its clients around them: authentication in connection_init (no, bad or
-//! expired token → close 4401), a deadline for connection_init (→ 4408), and the
-//! connection's subscription limit.
+//! expired token → close 4401), a deadline for connection_init (→ 4408), caps on sockets
+//! per address (→ 429 before the upgrade) and per user (→ 4429), messages no larger than
+//! an HTTP body (→ 1009, refused from the frame's header, before it is read), and a socket
+//! that follows its session: once the session is logged out, expires, or its user is
+//! deactivated or given another role, on any instance, the socket closes with 4401.
+
+mod executor;
+mod frames;
 
 use std::{
     net::IpAddr,
@@ -11,47 +17,48 @@ use std::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
     },
-    time::Duration,
 };
 
 use async_graphql::{
-    Data, Executor,
-    futures_util::{SinkExt, StreamExt, future, stream, stream::BoxStream},
-    http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage},
-    parser::types::OperationType,
+    Data,
+    futures_util::{SinkExt, StreamExt, future},
+    http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols},
 };
 use axum::{
     extract::{
         FromRequestParts, Request, State,
-        ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
+        ws::{Message, WebSocket, WebSocketUpgrade},
     },
     http::{HeaderMap, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use chrono::{DateTime, Utc};
 
-use tokio::sync::Semaphore;
-
+use self::{
+    executor::SocketExecutor,
+    frames::{Frames, close},
+};
 use crate::{
-    error::Error,
+    events::{SessionEnd, Socket},
     graphql::{
-        cost::select_operation,
-        error_codes::server_error,
-        executor::ApiSchema,
         loaders::{Loaders, quiescence::RequestActivity},
         subscription::ConnectionSubscriptions,
     },
-    http::{ClientIp, Documents, turns::Turns},
+    http::ClientIp,
     rate_limit::ClientKey,
     service,
     state::AppState,
     statements::StatementCounter,
 };
 
-/// Close code for a missing, bad or expired token (graphql-transport-ws: Unauthorized).
+/// Close code for a missing, bad or expired token, and for a session that ended
+/// (graphql-transport-ws: Unauthorized).
 const UNAUTHORIZED: u16 = 4401;
 /// Close code for no connection_init in time.
 const INIT_TIMEOUT: u16 = 4408;
+/// Close code for a user over their number of sockets.
+const TOO_MANY_SOCKETS: u16 = 4429;
 /// Close code for a server-side failure.
 const INTERNAL: u16 = 1011;
 /// What async-graphql closes with when connection_init is refused.
@@ -94,20 +101,37 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
         )
             .into_response();
     };
+    // Counted from the upgrade on, so that sockets that never authenticate count too.
+    let Some(place) = state.events.hub().sockets().open(ip) else {
+        crate::metrics::rate_limited("socket");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "10")],
+            "This address has as many WebSockets open as it may; close one first.",
+        )
+            .into_response();
+    };
+    // No message, and no frame, larger than an HTTP body: tungstenite refuses one from its
+    // header, before reading or buffering it.
+    let limit = state.http.body_limit_bytes;
     match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
         Ok(upgrade) => upgrade
             .protocols(ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |socket| serve(socket, state, protocol, ip)),
+            .max_message_size(limit)
+            .max_frame_size(limit)
+            .on_upgrade(move |socket| serve(socket, state, protocol, ip, place)),
         Err(rejection) => rejection.into_response(),
     }
 }
 
-/// What happened in connection_init, for the close code if it failed.
+/// What happened in connection_init, for the close code if it failed, and the session the
+/// socket serves once it succeeded.
 #[derive(Default)]
 struct Handshake {
     started: AtomicBool,
     accepted: AtomicBool,
     refusal: Mutex<Option<u16>>,
+    session: Mutex<Option<(Arc<SessionEnd>, DateTime<Utc>)>>,
 }
 
 impl Handshake {
@@ -118,40 +142,80 @@ impl Handshake {
     fn refusal(&self) -> Option<u16> {
         *self.refusal.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn signed_in(&self, end: Arc<SessionEnd>, expires_at: DateTime<Utc>) {
+        *self.session.lock().unwrap_or_else(PoisonError::into_inner) = Some((end, expires_at));
+    }
+
+    fn session(&self) -> Option<(Arc<SessionEnd>, DateTime<Utc>)> {
+        self.session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
-async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols, ip: IpAddr) {
+/// Resolves once the session of `session` has ended or expired; never before sign-in.
+async fn session_over(session: Option<(Arc<SessionEnd>, DateTime<Utc>)>) {
+    let Some((end, expires_at)) = session else {
+        return future::pending().await;
+    };
+    let expiry = (expires_at - Utc::now()).to_std().unwrap_or_default();
+    tokio::select! {
+        () = end.ended() => {}
+        () = tokio::time::sleep(expiry) => end.end(),
+    }
+}
+
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    protocol: WebSocketProtocols,
+    ip: IpAddr,
+    place: Socket,
+) {
+    let place = Arc::new(place);
     let (mut sink, stream) = socket.split();
-    let input = stream
-        .take_while(|message| future::ready(message.is_ok()))
-        .filter_map(|message| {
-            future::ready(match message {
-                Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
-                Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
-                _ => None,
+    let frames = Frames::new(protocol);
+    let input = {
+        let frames = frames.clone();
+        stream
+            .take_while(move |message| {
+                if let Err(err) = message {
+                    frames.read_failed(err);
+                }
+                future::ready(message.is_ok())
             })
-        });
+            .filter_map(|message| {
+                future::ready(match message {
+                    Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
+                    Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
+                    _ => None,
+                })
+            })
+    };
     let handshake = Arc::new(Handshake::default());
     let init = {
         let handshake = handshake.clone();
         let state = state.clone();
+        // The socket keeps its own handle: its place is given back when it closes.
+        let place = place.clone();
         move |params: serde_json::Value| async move {
             handshake.started.store(true, Ordering::Relaxed);
-            let data = connection_data(&state, &params, ip).await;
-            match &data {
-                Ok(_) => handshake.accepted.store(true, Ordering::Relaxed),
-                Err((code, _)) => handshake.refuse(*code),
+            match connection_data(&state, &params, ip, &place).await {
+                Ok((data, end, expires_at)) => {
+                    handshake.signed_in(end, expires_at);
+                    handshake.accepted.store(true, Ordering::Relaxed);
+                    Ok(data)
+                }
+                Err((code, message)) => {
+                    handshake.refuse(code);
+                    Err(async_graphql::Error::new(message))
+                }
             }
-            data.map_err(|(_, message)| async_graphql::Error::new(message))
         }
     };
-    let executor = SocketExecutor {
-        schema: state.schema.clone(),
-        documents: state.documents.clone(),
-        in_flight: state.in_flight.clone(),
-        turns: state.turns.clone(),
-        timeout: state.http.request_timeout(),
-    };
+    let executor = SocketExecutor::new(&state, frames.refusals());
     let messages =
         async_graphql::http::WebSocket::new(executor, input, protocol).on_connection_init(init);
     tokio::pin!(messages);
@@ -159,12 +223,24 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     tokio::pin!(deadline);
     loop {
         let message = tokio::select! {
+            // Messages first: an operation refused because its session ended is answered
+            // before the socket closes for it.
+            biased;
             message = messages.next() => match message {
-                Some(message) => to_frame(message, &handshake),
-                None => break,
+                Some(message) => match frames.to_frame(message, &handshake) {
+                    Some(frame) => frame,
+                    None => continue,
+                },
+                None => match frames.read_failure() {
+                    Some((code, reason)) => close(code, reason),
+                    None => break,
+                },
             },
             () = &mut deadline, if !handshake.started.load(Ordering::Relaxed) => {
                 close(INIT_TIMEOUT, "Connection initialisation timeout")
+            }
+            () = session_over(handshake.session()) => {
+                close(UNAUTHORIZED, "Unauthorized: the session has ended; sign in again")
             }
         };
         let last = matches!(message, Message::Close(_));
@@ -175,120 +251,16 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     let _ = sink.close().await;
 }
 
-/// The schema as the socket runs it: each operation's document is resolved as over HTTP
-/// first (APQ hashes; in trusted-documents mode, only the manifest's operations run), then
-/// the schema's own limits apply. A query or mutation is held to HTTP's limits on requests
-/// too: it takes a place among those in flight and is stopped at the request timeout. A
-/// subscription is not a request: it lasts, within the subscription limits.
-#[derive(Clone)]
-struct SocketExecutor {
-    schema: ApiSchema,
-    documents: Documents,
-    in_flight: Option<Arc<Semaphore>>,
-    turns: Turns,
-    timeout: Duration,
-}
-
-impl Executor for SocketExecutor {
-    async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
-        match self.documents.resolve(request) {
-            Ok(request) => self.schema.execute(request).await,
-            Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
-        }
-    }
-
-    fn execute_stream(
-        &self,
-        request: async_graphql::Request,
-        session_data: Option<Arc<Data>>,
-    ) -> BoxStream<'static, async_graphql::Response> {
-        let refused = |error: &Error| {
-            let response = async_graphql::Response::from_errors(vec![server_error(error)]);
-            stream::once(future::ready(response)).boxed()
-        };
-        let request = match self.documents.resolve(request) {
-            Ok(request) => request,
-            Err(refusal) => {
-                return stream::once(future::ready(async_graphql::Response::from_errors(vec![
-                    refusal,
-                ])))
-                .boxed();
-            }
-        };
-        if is_subscription(&request) {
-            return self.schema.execute_stream(request, session_data);
-        }
-        let slot = match self.in_flight.clone().map(Semaphore::try_acquire_owned) {
-            Some(Err(_)) => {
-                return refused(&Error::Busy {
-                    retry_after_secs: 1,
-                });
-            }
-            Some(Ok(slot)) => Some(slot),
-            None => None,
-        };
-        let timeout = self.timeout;
-        let turns = self.turns.clone();
-        let responses = self.schema.execute_stream(request, session_data);
-        let in_turn = async move {
-            let _turn = turns.wait().await;
-            responses.into_future().await
-        };
-        stream::once(async move {
-            let _slot = slot;
-            match tokio::time::timeout(timeout, in_turn).await {
-                Ok((Some(response), _)) => response,
-                Ok((None, _)) => async_graphql::Response::default(),
-                Err(_) => async_graphql::Response::from_errors(vec![server_error(
-                    &Error::Timeout(timeout.as_secs()),
-                )]),
-            }
-        })
-        .boxed()
-    }
-}
-
-/// Whether `request` runs a subscription (a document that does not parse is not one: the
-/// schema refuses it in the usual way).
-fn is_subscription(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let operation = select_operation(&document, request.operation_name.as_deref());
-    operation.is_some_and(|operation| operation.ty == OperationType::Subscription)
-}
-
-fn close(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.to_owned().into(),
-    }))
-}
-
-/// async-graphql's message as a frame, with the close codes of graphql-transport-ws for a
-/// refused or missing connection_init.
-fn to_frame(message: WsMessage, handshake: &Handshake) -> Message {
-    match message {
-        WsMessage::Text(text) => Message::Text(text.into()),
-        WsMessage::Close(INIT_REFUSED, reason) if handshake.refusal().is_some() => {
-            close(handshake.refusal().unwrap_or(UNAUTHORIZED), &reason)
-        }
-        // A subscribe before the connection was acknowledged.
-        WsMessage::Close(INTERNAL, _) if !handshake.accepted.load(Ordering::Relaxed) => {
-            close(UNAUTHORIZED, "Unauthorized")
-        }
-        WsMessage::Close(code, reason) => close(code, &reason),
-    }
-}
-
 /// The connection's data once its token checks out: the viewer, loaders bound to that
-/// viewer (they cache nothing, so later events never see stale rows), and the connection's
-/// subscription limit. Otherwise the close code and the reason.
+/// viewer (they cache nothing, so later events never see stale rows), the connection's
+/// subscription limit and its session switch; with the switch and the session's expiry.
+/// Otherwise the close code and the reason.
 async fn connection_data(
     state: &AppState,
     params: &serde_json::Value,
     ip: IpAddr,
-) -> Result<Data, (u16, String)> {
+    place: &Socket,
+) -> Result<(Data, Arc<SessionEnd>, DateTime<Utc>), (u16, String)> {
     let token = ["authorization", "Authorization"]
         .iter()
         .find_map(|key| params.get(key)?.as_str())
@@ -312,6 +284,10 @@ async fn connection_data(
             return Err((INTERNAL, "Internal error".into()));
         }
     };
+    let end = place.sign_in(&viewer).map_err(|err| {
+        crate::metrics::rate_limited("socket");
+        (TOO_MANY_SOCKETS, err.to_string())
+    })?;
     let mut data = Data::default();
     data.insert(Loaders::new(
         &state.db,
@@ -327,8 +303,10 @@ async fn connection_data(
     data.insert(ClientKey::Session(viewer.session_id));
     // A logIn over the socket is throttled by the client's address, as over HTTP.
     data.insert(ClientIp(ip));
+    data.insert(end.clone());
+    let expires_at = viewer.session_expires_at;
     data.insert(viewer);
-    Ok(data)
+    Ok((data, end, expires_at))
 }
 
 /// The token of `Bearer <token>` (scheme case-insensitive).

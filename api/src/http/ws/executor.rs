@@ -1,0 +1,234 @@
+//! The schema as the socket runs it. Before each operation the socket's session is checked
+//! again (one statement, as HTTP authenticates each request): a session that ended, expired
+//! or changed closes the socket instead of running anything. Then the operation's document
+//! is resolved as over HTTP (APQ hashes; in trusted-documents mode, only the manifest's
+//! operations run), and the schema's own limits apply (length first, before anything parses
+//! the document). Each operation takes a place among those in flight, and runs in turns and
+//! within the request timeout ([`Pace`]): a query or mutation once, a subscription once per
+//! event, holding nothing while it waits for the next.
+
+use std::{any::TypeId, sync::Arc, time::Duration};
+
+use async_graphql::{
+    Data, Executor, Response, ServerError, Value,
+    futures_util::{StreamExt, stream, stream::BoxStream},
+};
+use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
+
+use super::frames::Refusals;
+use crate::{
+    error::Error,
+    events::{Pace, SessionEnd},
+    graphql::{error_codes::server_error, executor::ApiSchema},
+    http::{Documents, turns::Turns},
+    rate_limit::{ClientKey, RateLimiter},
+    service::viewer::Viewer,
+    state::AppState,
+};
+
+/// One connection's executor.
+#[derive(Clone)]
+pub struct SocketExecutor {
+    schema: ApiSchema,
+    documents: Documents,
+    in_flight: Option<Arc<Semaphore>>,
+    turns: Turns,
+    timeout: Duration,
+    rate_limiter: RateLimiter,
+    db: DatabaseConnection,
+    refusals: Refusals,
+}
+
+impl SocketExecutor {
+    /// The executor of a connection of `state`'s server, flagging its refusals on
+    /// `refusals`.
+    pub fn new(state: &AppState, refusals: Refusals) -> Self {
+        Self {
+            schema: state.schema.clone(),
+            documents: state.documents.clone(),
+            in_flight: state.in_flight.clone(),
+            turns: state.turns.clone(),
+            timeout: state.http.request_timeout(),
+            rate_limiter: state.rate_limiter.clone(),
+            db: state.db.clone(),
+            refusals,
+        }
+    }
+
+    /// Everything before the operation runs: the session, the document, a place in
+    /// flight. The response stream and its pace, or why the operation is refused.
+    async fn open(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> Result<(BoxStream<'static, Response>, Arc<Pace>), ServerError> {
+        if let Some(data) = session_data.as_deref() {
+            self.check_session(data).await?;
+        }
+        let request = self.documents.resolve(request)?;
+        let slot = match self.in_flight.clone().map(Semaphore::try_acquire_owned) {
+            Some(Err(_)) => {
+                return Err(server_error(&Error::Busy {
+                    retry_after_secs: 1,
+                }));
+            }
+            Some(Ok(slot)) => Some(slot),
+            None => None,
+        };
+        let client = session_data
+            .as_deref()
+            .and_then(data_of::<ClientKey>)
+            .cloned();
+        let pace = Arc::new(Pace::new(
+            self.turns.clone(),
+            self.timeout,
+            client.map(|client| (self.rate_limiter.clone(), client)),
+        ));
+        pace.hold_slot(slot);
+        let request = request.data(pace.clone());
+        Ok((self.schema.execute_stream(request, session_data), pace))
+    }
+
+    /// Refuses (UNAUTHENTICATED) when the socket's session is no longer what it was when
+    /// the socket opened, and then ends it, which closes the socket with 4401.
+    async fn check_session(&self, data: &Data) -> Result<(), ServerError> {
+        let Some(viewer) = data_of::<Viewer>(data) else {
+            return Ok(());
+        };
+        let end = data_of::<Arc<SessionEnd>>(data);
+        let ended = || {
+            server_error(&Error::Unauthenticated(
+                "The session has ended; sign in again.",
+            ))
+        };
+        if end.is_some_and(|end| end.has_ended()) {
+            return Err(ended());
+        }
+        match viewer.is_current(&self.db).await {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                if let Some(end) = end {
+                    end.end();
+                }
+                Err(ended())
+            }
+            Err(err) => Err(server_error(&err)),
+        }
+    }
+}
+
+impl Executor for SocketExecutor {
+    async fn execute(&self, request: async_graphql::Request) -> Response {
+        // async-graphql's WebSocket only streams; this is what a single answer would be.
+        self.execute_stream(request, None)
+            .next()
+            .await
+            .unwrap_or_default()
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let this = self.clone();
+        let refusals = self.refusals.clone();
+        stream::once(async move { this.open(request, session_data).await })
+            .flat_map(move |opened| match opened {
+                Ok((responses, pace)) => paced(responses, pace, refusals.clone()),
+                Err(refusal) => {
+                    let refusals = refusals.clone();
+                    stream::once(async move {
+                        refusals.flag();
+                        Response::from_errors(vec![refusal])
+                    })
+                    .boxed()
+                }
+            })
+            .boxed()
+    }
+}
+
+/// Where a paced stream is.
+struct Paced {
+    responses: BoxStream<'static, Response>,
+    pace: Arc<Pace>,
+    refusals: Refusals,
+    first: bool,
+    done: bool,
+}
+
+/// `responses`, each within its turn and timeout: the first from the start, each later one
+/// (a subscription's events) from its event's arrival, which the resolver marks. A
+/// response that runs past the timeout is replaced by the timeout's error, and ends the
+/// operation. A first response refused before execution is flagged for the `error`
+/// message.
+fn paced(
+    responses: BoxStream<'static, Response>,
+    pace: Arc<Pace>,
+    refusals: Refusals,
+) -> BoxStream<'static, Response> {
+    let state = Paced {
+        responses,
+        pace,
+        refusals,
+        first: true,
+        done: false,
+    };
+    stream::unfold(state, |mut state| async move {
+        if state.done {
+            return None;
+        }
+        let first = std::mem::replace(&mut state.first, false);
+        let Paced {
+            responses, pace, ..
+        } = &mut state;
+        let work = async {
+            if first {
+                pace.begin().await;
+            }
+            responses.next().await
+        };
+        let next = tokio::select! {
+            next = work => Some(next),
+            () = pace.expired() => None,
+        };
+        match next {
+            Some(Some(response)) => {
+                state.pace.finish();
+                if first && !executed(&response) {
+                    state.refusals.flag();
+                }
+                Some((response, state))
+            }
+            Some(None) => {
+                state.pace.idle();
+                None
+            }
+            None => {
+                state.pace.idle();
+                state.done = true;
+                let timeout = state.pace.timeout().as_secs();
+                let response = Response::from_errors(vec![server_error(&Error::Timeout(timeout))]);
+                Some((response, state))
+            }
+        }
+    })
+    .boxed()
+}
+
+/// Whether the operation executed: async-graphql answers one it could not run (parse,
+/// validation, a limit) with `data` null and errors without a path, as the HTTP layer
+/// reads it too.
+fn executed(response: &Response) -> bool {
+    response.data != Value::Null
+        || response.errors.is_empty()
+        || response.errors.iter().any(|error| !error.path.is_empty())
+}
+
+/// The `T` in `data`, if any.
+fn data_of<T: Send + Sync + 'static>(data: &Data) -> Option<&T> {
+    data.get(&TypeId::of::<T>())
+        .and_then(|value| value.downcast_ref::<T>())
+}
