@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::{
     notice::{EventKind, Notice},
-    sockets::{SocketLimits, Sockets, address_key},
+    sockets::{SocketLimits, Sockets},
 };
 use crate::error::{Error, Result};
 
@@ -144,7 +144,7 @@ impl Hub {
         session_id: i32,
         address: Option<IpAddr>,
     ) -> Result<Receiver> {
-        let address = address.map(address_key);
+        let address = address.map(crate::rate_limit::network);
         let mut subscribers = self.lock();
         if subscribers.count >= self.limits.max_subscriptions {
             return Err(Error::RateLimited(

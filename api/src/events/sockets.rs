@@ -81,18 +81,6 @@ pub struct Sockets {
     limits: SocketLimits,
 }
 
-/// The address that client caps count by: IPv4 as it is, IPv6 by its /64 (one subscriber
-/// line usually gets a whole /64, so counting single addresses would cap nothing).
-pub fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
-        },
-    }
-}
-
 fn over(count: usize, cap: usize) -> bool {
     cap > 0 && count >= cap
 }
@@ -122,7 +110,7 @@ impl Sockets {
 
     /// Counts a new socket of `ip`; `None` when that address has as many as it may.
     pub fn open(self: &Arc<Self>, ip: IpAddr) -> Option<Socket> {
-        let address = address_key(ip);
+        let address = crate::rate_limit::network(ip);
         let mut registry = self.lock();
         let count = registry.per_address.get(&address).copied().unwrap_or(0);
         if over(count, self.limits.per_address) {
