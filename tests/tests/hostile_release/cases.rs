@@ -231,19 +231,25 @@ pub async fn run(case: Case) -> Outcome {
     let peak_kib = proc_status_kib(pid, "VmHWM").unwrap_or(last_kib);
     // A crash ends the process a moment after the connection breaks.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let (answer, failure) = match result {
-        Ok(answer) => (Some(answer), None),
-        Err(failure) => (None, Some(failure)),
+    let (answer, failure, survived) = match (result, server.exited()) {
+        (Ok(answer), None) => {
+            let survived = answers(&client, &server).await;
+            (Some(answer), None, survived)
+        }
+        (result, Some(status)) => {
+            let why = result.err().unwrap_or_default();
+            (
+                None,
+                Some(format!("{why} (the process exited: {status})")),
+                false,
+            )
+        }
+        (Err(why), None) => {
+            // Past the ceiling: stopped before it takes the machine's memory.
+            server.kill();
+            (None, Some(why), false)
+        }
     };
-    let failure = match server.exited() {
-        Some(status) => Some(format!(
-            "{} (the process exited: {status})",
-            failure.unwrap_or_default()
-        )),
-        None => failure,
-    };
-    let survived =
-        failure.as_deref().is_none_or(|f| !f.contains("exited")) && answers(&client, &server).await;
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Outcome {
