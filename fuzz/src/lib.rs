@@ -58,11 +58,10 @@ impl Harness {
         let mut config = api::Config::defaults();
         config.database_url = format!("sqlite://{}?mode=rwc", dir.join("fuzz.db").display());
         // The rate limits would refuse nearly every input after the first few seconds, and
-        // the fuzzer would then only see the refusal; every other limit stays as deployed.
+        // the fuzzer would then only see the refusal; every other limit stays as deployed
+        // (log-in throttling too: a refused log-in is a client error like any other).
         config.rate_limits.points = 0;
         config.rate_limits.anonymous_points = 0;
-        config.rate_limits.login_max_failures = 0;
-        config.rate_limits.login_max_failures_per_ip = 0;
         let state = runtime
             .block_on(api::AppState::new(&config))
             .unwrap_or_else(|err| panic!("the server starts: {err}"));
