@@ -4,7 +4,9 @@
 
 use std::{
     net::SocketAddr,
+    path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
+    sync::OnceLock,
     time::{Duration, Instant},
 };
 
@@ -19,14 +21,26 @@ impl ServerProcess {
     /// tests can name) on `database_url` (already migrated) and a free port, and waits until
     /// it is ready.
     pub async fn start(program: &str, database_url: &str, shutdown_timeout_secs: u64) -> Self {
+        let timeout = shutdown_timeout_secs.to_string();
+        Self::start_with_env(
+            Path::new(program),
+            database_url,
+            &[("SHUTDOWN_TIMEOUT_SECS", &timeout)],
+        )
+        .await
+    }
+
+    /// Like [`ServerProcess::start`], for any server binary (e.g. [`ci_api_binary`]'s),
+    /// with `env` set besides DATABASE_URL, LISTEN_ADDR and RUST_LOG.
+    pub async fn start_with_env(program: &Path, database_url: &str, env: &[(&str, &str)]) -> Self {
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port");
         let child = Command::new(program)
             .env("DATABASE_URL", database_url)
             .env("LISTEN_ADDR", addr.to_string())
-            .env("SHUTDOWN_TIMEOUT_SECS", shutdown_timeout_secs.to_string())
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("start the server process");
@@ -39,6 +53,22 @@ impl ServerProcess {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("the server process did not become ready");
+    }
+
+    /// The process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The exit status if the process has ended (e.g. crashed), `None` while it runs.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().expect("the process's status")
+    }
+
+    /// Kills the process (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// `http://127.0.0.1:<port><path>`.
@@ -85,4 +115,52 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The `api` binary (mimalloc and all) built with the `ci` profile (Cargo.toml): release code
+/// generation, so stack frames and memory are the shipped binary's, which a debug build's
+/// are not. Built once per test process, with cargo (a no-op when up to date), into
+/// `<target>/ci-server/ci/api`: a target directory of its own, so that this build never
+/// waits on the lock of the `cargo test` that runs it. `target_tmpdir` is the caller's
+/// `env!("CARGO_TARGET_TMPDIR")`; .ci/run builds the same path first.
+pub fn ci_api_binary(target_tmpdir: &str) -> PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            let target_dir = Path::new(target_tmpdir)
+                .parent()
+                .expect("CARGO_TARGET_TMPDIR is inside the target directory")
+                .join("ci-server");
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("the tests crate is inside the workspace");
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let status = Command::new(cargo)
+                .current_dir(workspace)
+                .args(["build", "--profile", "ci", "-p", "api", "--bin", "api"])
+                .arg("--target-dir")
+                .arg(&target_dir)
+                .stdout(Stdio::null())
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "cargo build --profile ci -p api failed");
+            target_dir.join("ci").join("api")
+        })
+        .clone()
+}
+
+/// A `kB` figure of `/proc/<pid>/status` (`VmRSS`, `VmHWM`, ...), in KiB; `None` once the
+/// process is gone.
+pub fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status
+        .lines()
+        .find(|line| line.split(':').next() == Some(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Resets the process's peak resident set size (`VmHWM`) to its current one, so that the
+/// next reading is the peak of what happens from now on (proc(5), `clear_refs`).
+pub fn reset_peak_rss(pid: u32) {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("write /proc/<pid>/clear_refs");
 }
