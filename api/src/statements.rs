@@ -13,7 +13,7 @@
 use std::{
     future::Future,
     sync::{
-        Arc,
+        Arc, Mutex, PoisonError,
         atomic::{AtomicU32, Ordering},
     },
     time::Instant,
@@ -27,17 +27,26 @@ tokio::task_local! {
 #[derive(Debug, Clone, Default)]
 pub struct StatementCounter {
     count: Arc<AtomicU32>,
-    deadline: Option<Instant>,
+    /// Shared, so that it can move: a socket's subscription has a deadline per event.
+    deadline: Arc<Mutex<Option<Instant>>>,
 }
 
 impl StatementCounter {
     /// A counter whose statements stop at `deadline` (on SQLite; PostgreSQL's own
     /// statement_timeout does it there).
     pub fn until(deadline: Instant) -> Self {
-        Self {
-            count: Arc::default(),
-            deadline: Some(deadline),
-        }
+        let counter = Self::default();
+        counter.stop_at(Some(deadline));
+        counter
+    }
+
+    /// From now on, statements that start stop at `deadline`; `None`: they run to the end.
+    pub fn stop_at(&self, deadline: Option<Instant>) {
+        *self.deadline.lock().unwrap_or_else(PoisonError::into_inner) = deadline;
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Statements executed so far within [`StatementCounter::scope`].
@@ -57,8 +66,14 @@ pub(crate) fn record() {
     let _ = CURRENT.try_with(|counter| counter.count.fetch_add(1, Ordering::Relaxed));
 }
 
+/// The counter of the operation the current task works for, if any: a DataLoader batch
+/// spawned from it counts (and stops) with it.
+pub(crate) fn current() -> Option<StatementCounter> {
+    CURRENT.try_with(StatementCounter::clone).ok()
+}
+
 /// When the statements of the current request must stop; `None` outside a request, whose
 /// statements (migrations, background work) run to the end.
 pub(crate) fn deadline() -> Option<Instant> {
-    CURRENT.try_with(|counter| counter.deadline).ok().flatten()
+    CURRENT.try_with(StatementCounter::deadline).ok().flatten()
 }

@@ -1,16 +1,21 @@
-//! A statement stops at the request timeout, on SQLite too: sqlx-sqlite lets a statement run
-//! on when its request is dropped, so a slow search would keep scanning, holding the pool's
-//! connection, long after its client was told 503. (PostgreSQL stops it with the
-//! connections' statement_timeout, tested with the other failures.)
+//! A statement stops at the request timeout, on SQLite too, over HTTP and over the
+//! WebSocket: sqlx-sqlite lets a statement run on when its request is dropped, so a slow
+//! search would keep scanning, holding the pool's connection, long after its client was told
+//! it timed out. (PostgreSQL stops it with the connections' statement_timeout.)
 
 #![allow(
     clippy::expect_used,
     reason = "in a test, a failed expectation is the failure"
 )]
 
+use async_graphql::futures_util::{SinkExt, StreamExt};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::{Backend, test_app::TestApp};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
 
 /// Todos whose descriptions the slow search scans.
 const ROWS: usize = 3_000;
@@ -29,10 +34,20 @@ async fn send(app: &TestApp, token: &str, query: &str, variables: Value) -> (u16
     (status, response.json().await.expect("a JSON body"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_search_stopped_by_the_request_timeout_frees_its_connection_on_sqlite() {
-    // One connection, so that a statement still running would hold up the next request;
-    // an acquire timeout far shorter than the search would take.
+/// The slow search: "aaa…ab" compares every position of every description with the whole
+/// pattern, seconds of work, far past the 1 s request timeout.
+const SLOW_SEARCH: &str =
+    "query($search: String!) { todos(filter: { search: $search }) { totalCount } }";
+
+fn slow_search_variables() -> Value {
+    json!({ "search": format!("{}b", "a".repeat(150)) })
+}
+
+/// A server on SQLite with one connection (so that a statement still running would hold up
+/// the next request), a 1 s request timeout and an acquire timeout far shorter than the
+/// search would take; a user whose many todos have 10,000-character descriptions of one
+/// letter, and their token.
+async fn slow_search_app() -> (TestApp, String) {
     let app = TestApp::start_with(Backend::Sqlite, |config| {
         config.http.request_timeout_secs = 1;
         config.pool.max_connections = 1;
@@ -49,42 +64,76 @@ async fn a_search_stopped_by_the_request_timeout_frees_its_connection_on_sqlite(
         )
         .await;
     assert!(body["data"]["createTodo"]["id"].is_string(), "{body}");
-    // Many todos with 10,000-character descriptions of one letter, copied from the first.
     app.db()
         .execute_unprepared(&format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS}) \
-                 INSERT INTO todos (user_id, title, description, priority, completed, \
-                 created_at, updated_at, version) \
-                 SELECT t.user_id, 'row ' || n.i, printf('%.*c', 10000, 'a'), t.priority, \
-                 t.completed, t.created_at, t.updated_at, 1 FROM todos t, n"
+             INSERT INTO todos (user_id, title, description, priority, completed, \
+             created_at, updated_at, version) \
+             SELECT t.user_id, 'row ' || n.i, printf('%.*c', 10000, 'a'), t.priority, \
+             t.completed, t.created_at, t.updated_at, 1 FROM todos t, n"
         ))
         .await
         .expect("insert the todos");
+    (app, token)
+}
 
-    // A search for "aaa…ab" compares every position of every description with the whole
-    // pattern: seconds of work, far past the 1 s request timeout.
-    let search = format!("{}b", "a".repeat(150));
-    let (status, body) = send(
-        &app,
-        &token,
-        "query($search: String!) { todos(filter: { search: $search }) { totalCount } }",
-        json!({ "search": search }),
-    )
-    .await;
-    assert_eq!(status, 503, "{body}");
-
-    // Its statement stopped with it: the one connection serves the next request.
-    let (status, body) = send(
-        &app,
-        &token,
-        "{ viewer { todos { totalCount } } }",
-        json!({}),
-    )
-    .await;
+/// The one connection serves the next request: the slow statement stopped.
+async fn assert_the_connection_is_free(app: &TestApp, token: &str) {
+    let (status, body) = send(app, token, "{ viewer { todos { totalCount } } }", json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["data"]["viewer"]["todos"]["totalCount"],
         ROWS + 1,
         "{body}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_stopped_by_the_request_timeout_frees_its_connection_on_sqlite() {
+    let (app, token) = slow_search_app().await;
+    let (status, body) = send(&app, &token, SLOW_SEARCH, slow_search_variables()).await;
+    assert_eq!(status, 503, "{body}");
+    assert_the_connection_is_free(&app, &token).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_query_stopped_by_the_timeout_frees_its_connection_on_sqlite() {
+    let (app, token) = slow_search_app().await;
+    let url = app.url("/graphql").replacen("http://", "ws://", 1);
+    let mut request = url.into_client_request().expect("a WebSocket request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = connect_async(request).await.expect("the upgrade");
+    let mut send_message = async |message: Value| {
+        socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
+    };
+    send_message(json!({ "type": "connection_init",
+                         "payload": { "authorization": format!("Bearer {token}") } }))
+    .await;
+    send_message(json!({ "type": "subscribe", "id": "1",
+                         "payload": { "query": SLOW_SEARCH, "variables": slow_search_variables() } }))
+    .await;
+    // The acknowledgement, then the timeout's error.
+    let mut answer = Value::Null;
+    while answer["type"] != "next" {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("an answer within 10 s")
+            .expect("the socket is open")
+            .expect("a frame");
+        if let Message::Text(text) = frame {
+            answer = serde_json::from_str(&text).expect("JSON");
+        }
+    }
+    assert_eq!(
+        answer["payload"]["errors"][0]["message"],
+        "the request took longer than 1 s and was stopped",
+        "{answer}"
+    );
+    assert_the_connection_is_free(&app, &token).await;
 }

@@ -22,6 +22,7 @@ use tokio::{
 use crate::{
     http::turns::{Turn, Turns},
     rate_limit::{ClientKey, RateLimiter, RetryAfter},
+    statements::StatementCounter,
 };
 
 /// What the operation holds while it runs.
@@ -39,6 +40,8 @@ pub struct Pace {
     held: Mutex<Held>,
     /// When the current piece of work began; `None` while waiting for an event.
     started: watch::Sender<Option<Instant>>,
+    /// The operation's statements, stopped at the current piece of work's deadline.
+    statements: StatementCounter,
 }
 
 impl Pace {
@@ -50,7 +53,14 @@ impl Pace {
             charge,
             held: Mutex::default(),
             started: watch::Sender::new(None),
+            statements: StatementCounter::default(),
         }
+    }
+
+    /// The operation's statements: run its work in their scope, so that SQLite stops them
+    /// at the timeout as it stops a request's.
+    pub fn statements(&self) -> &StatementCounter {
+        &self.statements
     }
 
     fn held(&self) -> MutexGuard<'_, Held> {
@@ -69,7 +79,10 @@ impl Pace {
 
     /// Starts a piece of work: its clock now, then its turn, in order of arrival.
     pub async fn begin(&self) {
-        self.started.send_replace(Some(Instant::now()));
+        let now = Instant::now();
+        self.started.send_replace(Some(now));
+        self.statements
+            .stop_at(Some((now + self.timeout).into_std()));
         let turn = self.turns.wait().await;
         self.held().turn = turn;
     }
@@ -78,6 +91,7 @@ impl Pace {
     pub fn finish(&self) {
         self.held().turn = None;
         self.started.send_replace(None);
+        self.statements.stop_at(None);
     }
 
     /// The operation waits (a subscription, for its next event): it holds no turn and no
@@ -87,6 +101,7 @@ impl Pace {
         held.turn = None;
         held.slot = None;
         self.started.send_replace(None);
+        self.statements.stop_at(None);
     }
 
     /// Charges `points` to the session's rate limit; how long to wait if it is spent.

@@ -151,8 +151,10 @@ where
     }
 }
 
-/// Batches run in tasks of their own: inside the request's statement count, and only once
-/// the request has registered every key it is going to (see [`quiescence`]).
+/// Batches run in tasks of their own: inside the statement count (and deadline) of the
+/// operation that asked for them, else of the loaders' owner, and only once the request has
+/// registered every key it is going to (see [`quiescence`]). A socket's loaders outlive its
+/// operations, each of which has a deadline of its own.
 fn spawner(
     counter: StatementCounter,
     activity: Arc<RequestActivity>,
@@ -162,6 +164,7 @@ fn spawner(
 + 'static {
     move |batch| {
         let activity = activity.clone();
+        let counter = crate::statements::current().unwrap_or_else(|| counter.clone());
         tokio::spawn(counter.scope(quiescence::run_batch(activity, batch)))
     }
 }

@@ -184,12 +184,14 @@ fn paced(
         let Paced {
             responses, pace, ..
         } = &mut state;
-        let work = async {
+        // In the operation's statement scope, whose deadline each piece of work sets, so
+        // that SQLite stops its statements at the timeout too.
+        let work = pace.statements().clone().scope(async {
             if first {
                 pace.begin().await;
             }
             responses.next().await
-        };
+        });
         let next = tokio::select! {
             next = work => Some(next),
             () = pace.expired() => None,
