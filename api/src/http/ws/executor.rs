@@ -18,6 +18,7 @@ use tokio::sync::Semaphore;
 
 use super::frames::Refusals;
 use crate::{
+    db::health::DbHealth,
     error::Error,
     events::{Pace, SessionEnd},
     graphql::{error_codes::server_error, executor::ApiSchema},
@@ -37,6 +38,7 @@ pub struct SocketExecutor {
     timeout: Duration,
     rate_limiter: RateLimiter,
     db: DatabaseConnection,
+    db_health: DbHealth,
     refusals: Refusals,
 }
 
@@ -52,6 +54,7 @@ impl SocketExecutor {
             timeout: state.http.request_timeout(),
             rate_limiter: state.rate_limiter.clone(),
             db: state.db.clone(),
+            db_health: state.db_health.clone(),
             refusals,
         }
     }
@@ -63,6 +66,12 @@ impl SocketExecutor {
         request: async_graphql::Request,
         session_data: Option<Arc<Data>>,
     ) -> Result<(BoxStream<'static, Response>, Arc<Pace>), ServerError> {
+        // As over HTTP: while the database is known to be down, nothing waits for it.
+        if self.db_health.is_down() {
+            return Err(server_error(&Error::DatabaseDown {
+                retry_after_secs: crate::db::health::RETRY_AFTER_SECS,
+            }));
+        }
         if let Some(data) = session_data.as_deref() {
             self.check_session(data).await?;
         }
