@@ -135,7 +135,27 @@ pub fn ci_api_binary(target_tmpdir: &str) -> PathBuf {
                 .parent()
                 .expect("the tests crate is inside the workspace");
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let status = Command::new(cargo)
+            let mut command = Command::new(cargo);
+            // The variables cargo sets for a test would mark ring's build script stale (it
+            // reruns when they change) and rebuild what .ci/run built before the tests.
+            for (name, _) in std::env::vars_os() {
+                let set_for_the_test = name.to_str().is_some_and(|name| {
+                    [
+                        "CARGO_PKG_",
+                        "CARGO_BIN_",
+                        "CARGO_MANIFEST_",
+                        "CARGO_CRATE_",
+                    ]
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix))
+                        || ["CARGO_TARGET_TMPDIR", "CARGO_PRIMARY_PACKAGE", "OUT_DIR"]
+                            .contains(&name)
+                });
+                if set_for_the_test {
+                    command.env_remove(name);
+                }
+            }
+            let status = command
                 .current_dir(workspace)
                 .args(["build", "--profile", "ci", "-p", "api", "--bin", "api"])
                 .arg("--target-dir")
