@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Response, ServerError, Value};
+use async_graphql::{ErrorExtensionValues, Response, ServerError, Value};
 
 use crate::error::Error;
 
@@ -80,4 +80,19 @@ fn has_code(error: &ServerError) -> bool {
         .as_ref()
         .and_then(|ext| ext.get("code"))
         .is_some_and(|code| matches!(code, Value::String(_)))
+}
+
+/// A TOO_COMPLEX error with the figures that explain it.
+pub fn too_complex<'a>(
+    message: String,
+    figures: impl IntoIterator<Item = (&'a str, u64)>,
+) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", "TOO_COMPLEX");
+    for (name, value) in figures {
+        extensions.set(name, value);
+    }
+    error.extensions = Some(extensions);
+    error
 }

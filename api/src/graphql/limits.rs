@@ -20,6 +20,7 @@ use async_graphql::{
 
 use super::{
     cost::{self, Measure, Pricing},
+    error_codes::too_complex,
     screen::screen,
 };
 use crate::{
@@ -193,21 +194,6 @@ impl QueryLimits {
             None => Ok(()),
         }
     }
-}
-
-/// A TOO_COMPLEX error with the figures that explain it.
-pub(crate) fn too_complex<'a>(
-    message: String,
-    figures: impl IntoIterator<Item = (&'a str, u64)>,
-) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", "TOO_COMPLEX");
-    for (name, value) in figures {
-        extensions.set(name, value);
-    }
-    error.extensions = Some(extensions);
-    error
 }
 
 /// A request refused before it reached [`QueryLimits::admit`] (by the HTTP layer: an

@@ -24,8 +24,8 @@ use std::{
 };
 
 use async_graphql::{
-    ContextSelectionSet, ErrorExtensionValues, OutputType, Pos, Positioned, ServerError,
-    ServerResult, Value, parser::types::Field, registry::Registry, resolver_utils::resolve_list,
+    ContextSelectionSet, OutputType, Pos, Positioned, ServerError, ServerResult, Value,
+    parser::types::Field, registry::Registry, resolver_utils::resolve_list,
 };
 
 /// The bytes one response may still take; one per request (and per subscription event),
@@ -81,18 +81,17 @@ impl ResponseBudget {
 
     fn exceeded(&self, spent: usize, pos: Pos) -> ServerError {
         let limit = self.0.limit;
-        let mut error = ServerError::new(
+        let mut error = super::error_codes::too_complex(
             format!(
                 "the response would be larger than {limit} bytes: ask for less (smaller \
                  pages, fewer fields)"
             ),
-            Some(pos),
+            [
+                ("responseBytes", u64::try_from(spent).unwrap_or(u64::MAX)),
+                ("limit", u64::try_from(limit).unwrap_or(u64::MAX)),
+            ],
         );
-        let mut extensions = ErrorExtensionValues::default();
-        extensions.set("code", "TOO_COMPLEX");
-        extensions.set("responseBytes", u64::try_from(spent).unwrap_or(u64::MAX));
-        extensions.set("limit", u64::try_from(limit).unwrap_or(u64::MAX));
-        error.extensions = Some(extensions);
+        error.locations = vec![pos];
         error
     }
 }

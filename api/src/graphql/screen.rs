@@ -7,7 +7,7 @@
 use async_graphql::{Name, Pos, ServerError, Value, Variables};
 
 use super::{
-    limits::too_complex,
+    error_codes::too_complex,
     scan::{Exceeded, Scan, ScanLimits, scan},
 };
 use crate::config::LimitsConfig;
