@@ -3,10 +3,7 @@
 mod graphiql;
 mod graphql;
 
-pub use graphql::{
-    ClientIp,
-    documents::{self, Documents},
-};
+pub use graphql::documents::{self, Documents};
 mod health;
 pub mod shutdown;
 pub mod turns;

@@ -6,7 +6,7 @@ use super::{context::ContextExt, scalars::DateTime, user::User};
 use crate::{
     config::{AuthConfig, RateLimitConfig},
     error::Error,
-    http::ClientIp,
+    graphql::context::ClientIp,
     rate_limit::{ClientKey, RateLimiter, RetryAfter},
     service::{
         self,

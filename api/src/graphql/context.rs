@@ -1,4 +1,7 @@
-//! What resolvers take from the request context: the database and the viewer.
+//! What resolvers take from the request context: the database, the viewer and the
+//! client's address.
+
+use std::net::IpAddr;
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
@@ -7,6 +10,11 @@ use crate::{
     error::{Error, Result},
     service::viewer::Viewer,
 };
+
+/// The address a request came from (for log-in throttling and per-address caps), put in
+/// the request's data by the transport.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
 
 /// Typed access to the schema's and the request's data.
 pub trait ContextExt {

@@ -20,11 +20,6 @@ use super::{
     query::QueryRoot, response_budget::ResponseBudget, subscription::SubscriptionRoot,
 };
 
-/// What the limits priced an admitted operation at; in its request data, for the
-/// subscription resolver, which charges every event the same.
-#[derive(Debug, Clone, Copy)]
-pub struct AdmittedCost(pub u64);
-
 /// The schema held to its limits; cheap to clone.
 #[derive(Clone)]
 pub struct ApiSchema {
@@ -126,7 +121,7 @@ impl Executor for ApiSchema {
         let (cost, refusal) = self.admit(&mut request, session_data.as_deref());
         if let Some(cost) = cost {
             // A subscription charges each of its events this much again.
-            request.data.insert(AdmittedCost(cost));
+            request.data.insert(super::limits::AdmittedCost(cost));
         }
         let budget = self.budget();
         let responses = match refusal {

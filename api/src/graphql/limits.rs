@@ -43,6 +43,11 @@ pub struct QueryLimits {
     registry: Registry,
 }
 
+/// What the limits priced an admitted operation at; in its request data, for the
+/// subscription resolver, which charges every event the same.
+#[derive(Debug, Clone, Copy)]
+pub struct AdmittedCost(pub u64);
+
 /// What [`QueryLimits::admit`] decided about one request.
 #[derive(Debug, Default)]
 pub struct Admission {

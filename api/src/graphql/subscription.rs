@@ -8,11 +8,11 @@ use std::sync::{
 use async_graphql::{Context, Object, Subscription, futures_util::Stream};
 use sea_orm::DatabaseConnection;
 
-use super::{context::ContextExt, executor::AdmittedCost, todo::Todo};
+use super::{context::ContextExt, limits::AdmittedCost, todo::Todo};
 use crate::{
     error::{Error, Result},
     events::{Closed, Delivery, EventKind, Events, Pace, Receiver, SessionEnd},
-    http::ClientIp,
+    graphql::context::ClientIp,
     service::{self, viewer::Viewer},
 };
 

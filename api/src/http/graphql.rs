@@ -374,16 +374,14 @@ async fn execute_one(
         activity,
         state.dataloader_delay,
     ));
-    request = request.data(key).data(ClientIp(ip));
+    request = request
+        .data(key)
+        .data(crate::graphql::context::ClientIp(ip));
     if let Some(viewer) = viewer {
         request = request.data(viewer.clone());
     }
     state.schema.execute(request).await
 }
-
-/// The address a request came from, for log-in throttling.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
 
 /// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive
 /// (RFC 7235).

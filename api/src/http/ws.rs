@@ -41,11 +41,11 @@ use self::{
 };
 use crate::{
     events::{SessionEnd, Socket},
+    graphql::context::ClientIp,
     graphql::{
         loaders::{Loaders, quiescence::RequestActivity},
         subscription::ConnectionSubscriptions,
     },
-    http::ClientIp,
     rate_limit::ClientKey,
     service,
     state::AppState,
