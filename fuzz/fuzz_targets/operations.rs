@@ -248,6 +248,13 @@ fuzz_target!(|input: Input| {
     fuzz::check(&harness.post(body.into_bytes(), token));
 });
 
+/// Whether `n` copies of `bytes` stay within [`MAX_DOCUMENT`]: checked before building
+/// them, so that the harness itself never allocates gigabytes (libFuzzer's memory limit
+/// counts the whole process, harness included).
+fn fits(n: usize, bytes: usize) -> bool {
+    n.checked_mul(bytes).is_some_and(|total| total <= MAX_DOCUMENT)
+}
+
 /// The document with `change` made (variables are changed in place); `None` when the
 /// change does not apply to this document.
 fn apply(change: Change, document: &str, variables: &mut Value) -> Option<String> {
@@ -309,7 +316,7 @@ fn apply(change: Change, document: &str, variables: &mut Value) -> Option<String
             let close = matching(document, open)?;
             let end = element_end(document, open + 1, close);
             let element = document[open + 1..end].trim();
-            if element.is_empty() {
+            if element.is_empty() || !fits(n, element.len() + 2) {
                 return None;
             }
             let list = vec![element; n].join(", ");
@@ -323,6 +330,9 @@ fn apply(change: Change, document: &str, variables: &mut Value) -> Option<String
             let open = find(document, b'{', 0)?;
             let close = matching(document, open)?;
             let body = document[open + 1..close].trim();
+            if !fits(n, body.len() + 8) {
+                return None;
+            }
             let aliased: Vec<String> = (0..n).map(|i| format!("a{i}: {body}")).collect();
             Some(format!(
                 "{}{}{}",
