@@ -252,7 +252,8 @@ fuzz_target!(|input: Input| {
 /// them, so that the harness itself never allocates gigabytes (libFuzzer's memory limit
 /// counts the whole process, harness included).
 fn fits(n: usize, bytes: usize) -> bool {
-    n.checked_mul(bytes).is_some_and(|total| total <= MAX_DOCUMENT)
+    n.checked_mul(bytes)
+        .is_some_and(|total| total <= MAX_DOCUMENT)
 }
 
 /// The document with `change` made (variables are changed in place); `None` when the
