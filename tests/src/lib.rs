@@ -12,6 +12,7 @@ pub mod fault_proxy;
 pub mod fixtures;
 pub mod schema_snapshot;
 pub mod server_process;
+pub mod socket;
 pub mod table_lock;
 pub mod test_app;
 pub mod test_db;

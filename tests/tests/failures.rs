@@ -24,6 +24,7 @@ use tests::{
     Backend,
     fault_proxy::FaultProxy,
     server_process::ServerProcess,
+    socket::Client,
     table_lock::{TableLock, wait_for_lock_waiters},
     test_app::TestApp,
 };
@@ -70,67 +71,6 @@ async fn send(url: &str, token: Option<&str>, query: &str, variables: Value) -> 
     let response = request.send().await.expect("the server answers");
     let status = response.status().as_u16();
     (status, response.json().await.expect("a JSON body"))
-}
-
-/// A graphql-transport-ws socket, signed in.
-struct Socket(
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-);
-
-impl Socket {
-    async fn open(http_url: &str, token: &str) -> Self {
-        use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
-        let mut request = http_url
-            .replacen("http://", "ws://", 1)
-            .into_client_request()
-            .expect("a WebSocket request");
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("the upgrade");
-        let mut socket = Self(socket);
-        socket
-            .send(json!({ "type": "connection_init",
-                          "payload": { "authorization": format!("Bearer {token}") } }))
-            .await;
-        assert_eq!(socket.next().await["type"], "connection_ack");
-        socket
-    }
-
-    async fn send(&mut self, message: Value) {
-        use async_graphql::futures_util::SinkExt;
-        self.0
-            .send(tokio_tungstenite::tungstenite::Message::Text(
-                message.to_string().into(),
-            ))
-            .await
-            .expect("send");
-    }
-
-    async fn next(&mut self) -> Value {
-        loop {
-            let frame = tokio::time::timeout(HUNG, self.0.next())
-                .await
-                .expect("an answer")
-                .expect("the socket is open")
-                .expect("a frame");
-            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
-                return serde_json::from_str(&text).expect("JSON");
-            }
-        }
-    }
-
-    /// Runs `query`, which must be refused before it runs: its `error` message's first error.
-    async fn refusal(&mut self, query: &str) -> Value {
-        self.send(json!({ "type": "subscribe", "id": "1", "payload": { "query": query } }))
-            .await;
-        let message = self.next().await;
-        assert_eq!(message["type"], "error", "{message}");
-        message["payload"][0].clone()
-    }
 }
 
 /// [`send`], also returning the Retry-After header.
@@ -227,7 +167,7 @@ async fn a_database_that_goes_away_fails_requests_fast_and_the_server_recovers()
         ("network partition", FaultProxy::blackhole),
     ];
     for (fault, inject) in faults {
-        let mut socket = Socket::open(&graphql, &token).await;
+        let mut socket = Client::authenticated(&graphql, &token).await;
         inject(&proxy);
         let started = Instant::now();
 
@@ -276,7 +216,9 @@ async fn a_database_that_goes_away_fails_requests_fast_and_the_server_recovers()
             assert!(body.get("data").is_none(), "{fault}: {body}");
         }
         // And over the WebSocket: the operation is refused at once, with an `error` message.
-        let error = socket.refusal(VIEWER_TODOS).await;
+        let answer = socket.run("1", json!({ "query": VIEWER_TODOS })).await;
+        assert_eq!(answer["type"], "error", "{answer}");
+        let error = &answer["payload"][0];
         assert_eq!(error["extensions"]["code"], "INTERNAL", "{error}");
         assert_eq!(error["extensions"]["retryAfter"], 1, "{error}");
 

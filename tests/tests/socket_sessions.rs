@@ -16,126 +16,38 @@ use std::{
     time::Duration,
 };
 
-use async_graphql::futures_util::{SinkExt, StreamExt};
 use entity::{session, user};
 use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait, sea_query::Expr};
 use serde_json::{Value, json};
 use tests::{
     Backend, fixtures,
+    socket::{ARRIVES, Client},
     table_lock::{TableLock, wait_for_lock_waiters},
     test_app::{TestApp, error_code},
 };
-use tokio::net::TcpStream;
-use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{self, Message, client::IntoClientRequest, http::HeaderValue},
-};
+use tokio_tungstenite::MaybeTlsStream;
 
 const EVENTS: &str = "subscription { todoEvents { kind todo { title } } }";
 const VIEWER: &str = "{ viewer { username } }";
-/// How long to wait for a message that must come.
-const ARRIVES: Duration = Duration::from_secs(5);
 /// How long to wait to be sure a message does not come.
 const QUIET: Duration = Duration::from_millis(500);
 
-/// A graphql-transport-ws client.
-struct Client {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl Client {
-    /// The upgrade, or the HTTP status it was refused with.
-    async fn try_connect(http_url: &str) -> Result<Self, u16> {
-        let url = http_url.replacen("http://", "ws://", 1);
-        let mut request = url.into_client_request().expect("a WebSocket request");
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
-        match connect_async(request).await {
-            Ok((socket, _)) => Ok(Self { socket }),
-            Err(tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
-            Err(err) => panic!("the upgrade failed: {err}"),
-        }
-    }
-
-    async fn connect(http_url: &str) -> Self {
-        Self::try_connect(http_url).await.expect("the upgrade")
-    }
-
-    async fn send(&mut self, message: Value) {
-        self.socket
-            .send(Message::Text(message.to_string().into()))
-            .await
-            .expect("send");
-    }
-
-    /// Sends connection_init with `token`; the server's answer.
-    async fn init(&mut self, token: &str) -> Value {
-        self.send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
-            .await;
-        self.next(ARRIVES)
-            .await
-            .expect("an answer to connection_init")
-    }
-
-    /// Connects and authenticates with `token`.
-    async fn authenticated(http_url: &str, token: &str) -> Self {
-        let mut client = Self::connect(http_url).await;
-        let ack = client.init(token).await;
-        assert_eq!(ack["type"], "connection_ack", "{ack}");
-        client
-    }
-
-    /// The next protocol message within `wait` (a close as `{"type":"close","code":…}`);
-    /// `None` if none came.
-    async fn next(&mut self, wait: Duration) -> Option<Value> {
-        loop {
-            let frame = tokio::time::timeout(wait, self.socket.next())
-                .await
-                .ok()??;
-            match frame.ok()? {
-                Message::Text(text) => {
-                    let message: Value = serde_json::from_str(&text).expect("JSON");
-                    if message["type"] == "ping" {
-                        self.send(json!({ "type": "pong" })).await;
-                        continue;
-                    }
-                    return Some(message);
-                }
-                Message::Close(frame) => {
-                    let code = frame.map_or(1005, |f| u16::from(f.code));
-                    return Some(json!({ "type": "close", "code": code }));
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Sends `payload` as operation `id`; its first answer.
-    async fn run(&mut self, id: &str, payload: Value) -> Value {
-        self.send(json!({ "type": "subscribe", "id": id, "payload": payload }))
-            .await;
-        self.next(ARRIVES).await.expect("an answer")
-    }
-
-    /// The close code that ends the socket once its session is over: before it only the
-    /// end of its operations may come (UNAUTHENTICATED errors, `complete`).
-    async fn session_closed(&mut self) -> u64 {
-        loop {
-            let message = self.next(Duration::from_secs(20)).await.expect("a close");
-            match message["type"].as_str() {
-                Some("close") => return message["code"].as_u64().expect("a code"),
-                Some("complete") => {}
-                Some("next") => assert_eq!(
-                    message["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
-                    "{message}"
-                ),
-                _ => assert_eq!(
-                    message["payload"][0]["extensions"]["code"], "UNAUTHENTICATED",
-                    "{message}"
-                ),
-            }
+/// The close code that ends the socket once its session is over: before it only the end
+/// of its operations may come (UNAUTHENTICATED errors, `complete`).
+async fn session_closed(client: &mut Client) -> u64 {
+    loop {
+        let message = client.next(Duration::from_secs(20)).await.expect("a close");
+        match message["type"].as_str() {
+            Some("close") => return message["code"].as_u64().expect("a code"),
+            Some("complete") => {}
+            Some("next") => assert_eq!(
+                message["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+                "{message}"
+            ),
+            _ => assert_eq!(
+                message["payload"][0]["extensions"]["code"], "UNAUTHENTICATED",
+                "{message}"
+            ),
         }
     }
 }
@@ -228,8 +140,8 @@ async fn logging_out_closes_the_sessions_sockets(backend: Backend) {
 
     let body = app.gql_as(&phone, "mutation { logOut }", json!({})).await;
     assert_eq!(body.get("errors"), None, "{body}");
-    assert_eq!(idle.session_closed().await, 4401);
-    assert_eq!(subscribed.session_closed().await, 4401);
+    assert_eq!(session_closed(&mut idle).await, 4401);
+    assert_eq!(session_closed(&mut subscribed).await, 4401);
     let answer = other.run("q", json!({ "query": VIEWER })).await;
     assert_eq!(
         answer["payload"]["data"]["viewer"]["username"], "ann",
@@ -249,7 +161,7 @@ async fn a_logout_closes_the_sessions_socket_on_another_instance() {
     let mut elsewhere = Client::authenticated(&format!("{second_url}/graphql"), &token).await;
     let body = app.gql_as(&token, "mutation { logOut }", json!({})).await;
     assert_eq!(body.get("errors"), None, "{body}");
-    assert_eq!(elsewhere.session_closed().await, 4401);
+    assert_eq!(session_closed(&mut elsewhere).await, 4401);
 }
 
 /// `api admin revoke`, another process, closes the former admin's sockets: on PostgreSQL by
@@ -270,7 +182,7 @@ async fn revoking_an_admin_closes_their_sockets(backend: Backend) {
     fixtures::make_admin(app.db(), app.user_id("ann").await).await;
     let mut socket = Client::authenticated(&app.url("/graphql"), &token).await;
     run_api(app.database_url(), &["admin", "revoke", "ann"]);
-    assert_eq!(socket.session_closed().await, 4401);
+    assert_eq!(session_closed(&mut socket).await, 4401);
 }
 tests::both_backends!(revoking_an_admin_closes_their_sockets);
 
@@ -287,7 +199,7 @@ async fn an_expired_sessions_socket_closes(backend: Backend) {
         .await
         .expect("shorten the session");
     let mut socket = Client::authenticated(&app.url("/graphql"), &token).await;
-    assert_eq!(socket.session_closed().await, 4401);
+    assert_eq!(session_closed(&mut socket).await, 4401);
 }
 tests::both_backends!(an_expired_sessions_socket_closes);
 
@@ -307,7 +219,7 @@ async fn a_deactivated_users_socket_closes(backend: Backend) {
         .exec(app.db())
         .await
         .expect("deactivate");
-    assert_eq!(socket.session_closed().await, 4401);
+    assert_eq!(session_closed(&mut socket).await, 4401);
 }
 tests::both_backends!(a_deactivated_users_socket_closes);
 
@@ -333,11 +245,11 @@ async fn a_dead_sessions_socket_runs_nothing(backend: Backend) {
         answer["payload"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{answer}"
     );
-    assert_eq!(querying.session_closed().await, 4401);
+    assert_eq!(session_closed(&mut querying).await, 4401);
 
     let answer = subscribing.run("s", json!({ "query": EVENTS })).await;
     assert_eq!(answer["type"], "error", "{answer}");
-    assert_eq!(subscribing.session_closed().await, 4401);
+    assert_eq!(session_closed(&mut subscribing).await, 4401);
     app.wait_for_subscriptions(0).await;
 }
 tests::both_backends!(a_dead_sessions_socket_runs_nothing);

@@ -8,14 +8,9 @@
     reason = "in a test, a failed expectation is the failure"
 )]
 
-use async_graphql::futures_util::{SinkExt, StreamExt};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use tests::{Backend, test_app::TestApp};
-use tokio_tungstenite::{
-    connect_async,
-    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
-};
+use tests::{Backend, socket::Client, test_app::TestApp};
 
 /// Todos whose descriptions the slow search scans.
 const ROWS: usize = 3_000;
@@ -99,37 +94,14 @@ async fn a_search_stopped_by_the_request_timeout_frees_its_connection_on_sqlite(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_query_stopped_by_the_timeout_frees_its_connection_on_sqlite() {
     let (app, token) = slow_search_app().await;
-    let url = app.url("/graphql").replacen("http://", "ws://", 1);
-    let mut request = url.into_client_request().expect("a WebSocket request");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = connect_async(request).await.expect("the upgrade");
-    let mut send_message = async |message: Value| {
-        socket
-            .send(Message::Text(message.to_string().into()))
-            .await
-            .expect("send");
-    };
-    send_message(json!({ "type": "connection_init",
-                         "payload": { "authorization": format!("Bearer {token}") } }))
-    .await;
-    send_message(json!({ "type": "subscribe", "id": "1",
-                         "payload": { "query": SLOW_SEARCH, "variables": slow_search_variables() } }))
-    .await;
-    // The acknowledgement, then the timeout's error.
-    let mut answer = Value::Null;
-    while answer["type"] != "next" {
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
-            .await
-            .expect("an answer within 10 s")
-            .expect("the socket is open")
-            .expect("a frame");
-        if let Message::Text(text) = frame {
-            answer = serde_json::from_str(&text).expect("JSON");
-        }
-    }
+    let mut socket = Client::authenticated(&app.url("/graphql"), &token).await;
+    let answer = socket
+        .run(
+            "1",
+            json!({ "query": SLOW_SEARCH, "variables": slow_search_variables() }),
+        )
+        .await;
+    assert_eq!(answer["type"], "next", "{answer}");
     assert_eq!(
         answer["payload"]["errors"][0]["message"],
         "the request took longer than 1 s and was stopped",
