@@ -9,7 +9,7 @@ use crate::{Cli, Command};
 pub async fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::ExportSchema { output }) => {
-            let sdl = crate::graphql::sdl();
+            let sdl = crate::schema::sdl();
             match output {
                 Some(path) => {
                     if let Err(err) = std::fs::write(&path, sdl) {
@@ -58,7 +58,7 @@ pub async fn main(cli: Cli) -> ExitCode {
             tags,
         }) => {
             crate::telemetry::init(cli.config.telemetry.log_format);
-            let size = crate::bench_data::BenchSize {
+            let size = crate::seed::bench::BenchSize {
                 users,
                 todos_per_user,
                 tags,
@@ -73,8 +73,8 @@ pub async fn main(cli: Cli) -> ExitCode {
                             counts.todos,
                             counts.tags,
                             counts.links,
-                            crate::bench_data::BENCH_PASSWORD,
-                            crate::bench_data::BENCH_ADMIN
+                            crate::seed::bench::BENCH_PASSWORD,
+                            crate::seed::bench::BENCH_ADMIN
                         );
                     }
                     ExitCode::SUCCESS

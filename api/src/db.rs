@@ -14,6 +14,7 @@ use sea_orm::{
 use crate::{config::Config, error::Result};
 
 pub mod health;
+pub mod statements;
 
 /// How long a SQLite writer waits for another's lock before giving up with "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -62,7 +63,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
     });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(|info| {
-        crate::statements::record();
+        crate::db::statements::record();
         // With its values inlined, the statement runs as it is in psql or pgbench: the
         // benchmark takes the server's own SQL from here (RUST_LOG=api::sql=trace).
         tracing::trace!(target: "api::sql", statement = %info.statement);
@@ -73,7 +74,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
 /// Interrupts the statements of `connection` once the deadline of the request acquiring it
 /// has passed (`statements::deadline`); outside a request, statements run to the end.
 async fn bound_sqlite_statements(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    let deadline = crate::statements::deadline();
+    let deadline = crate::db::statements::deadline();
     let mut handle = connection.lock_handle().await?;
     match deadline {
         Some(deadline) => {

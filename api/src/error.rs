@@ -1,7 +1,7 @@
 //! The one error type of the server, and its mapping to GraphQL `extensions.code`.
 //!
 //! Services return [`Error`]; resolvers pass it on with `?`, which keeps it as the source of
-//! the GraphQL error; [`code_errors`](crate::graphql::error_codes::code_errors) then sets the
+//! the GraphQL error; [`code_errors`](crate::execution::error_codes::code_errors) then sets the
 //! code once for every error of a response. Internal causes are logged there, never shown.
 
 use sea_orm::DbErr;

@@ -14,7 +14,6 @@ pub mod checks;
 mod hub;
 pub mod listener;
 mod notice;
-mod pace;
 mod sockets;
 
 use std::sync::{
@@ -30,7 +29,6 @@ use sea_orm::{
 pub use self::{
     hub::{Closed, Delivery, Hub, HubLimits, Receiver},
     notice::{EventKind, Notice},
-    pace::Pace,
     sockets::{SessionEnd, Socket, SocketLimits, Sockets},
 };
 use crate::error::Result;

@@ -3,10 +3,8 @@
 mod graphiql;
 mod graphql;
 
-pub use graphql::documents::{self, Documents};
 mod health;
 pub mod shutdown;
-pub mod turns;
 mod ws;
 
 use std::future::Future;

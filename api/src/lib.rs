@@ -1,21 +1,19 @@
 //! The todo GraphQL server as a library: `main.rs` only parses the command line, so tests
 //! start exactly what the binary starts.
 
-pub mod bench_data;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod error;
 pub mod events;
-pub mod graphql;
+pub mod execution;
 pub mod http;
 pub mod metrics;
 pub mod rate_limit;
+pub mod schema;
+pub mod seed;
 pub mod service;
-pub mod session_sweep;
 pub mod state;
-pub mod statements;
 pub mod telemetry;
 
 pub use config::{AdminCommand, Cli, Command, Config};
@@ -53,11 +51,11 @@ pub async fn run(config: Config) -> Result<()> {
 
 /// `api seed-demo`: migrates the database if needed, loads the sample, and returns the
 /// demo login.
-pub async fn seed_demo(config: &Config) -> Result<demo::DemoLogin> {
+pub async fn seed_demo(config: &Config) -> Result<seed::demo::DemoLogin> {
     let db = db::connect(config).await?;
     db::migrate(&db).await?;
     let passwords = service::password::Passwords::new().await?;
-    let login = demo::seed(&db, &passwords, &config.auth).await?;
+    let login = seed::demo::seed(&db, &passwords, &config.auth).await?;
     db.close().await?;
     Ok(login)
 }
@@ -65,12 +63,12 @@ pub async fn seed_demo(config: &Config) -> Result<demo::DemoLogin> {
 /// `api seed-bench`: migrates the database if needed and loads the benchmark's data set.
 pub async fn seed_bench(
     config: &Config,
-    size: bench_data::BenchSize,
-) -> Result<bench_data::BenchCounts> {
+    size: seed::bench::BenchSize,
+) -> Result<seed::bench::BenchCounts> {
     let db = db::connect(config).await?;
     db::migrate(&db).await?;
     let passwords = service::password::Passwords::new().await?;
-    let counts = bench_data::seed(&db, &passwords, size).await;
+    let counts = seed::bench::seed(&db, &passwords, size).await;
     db.close().await?;
     counts
 }

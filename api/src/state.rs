@@ -10,10 +10,10 @@ use crate::{
     db::{self, health::DbHealth},
     error::Result,
     events::{Events, HubLimits, SocketLimits, checks, listener},
-    graphql::{AppData, build_schema, executor::ApiSchema, limits::QueryLimits},
-    http::{Documents, turns::Turns},
+    execution::{documents::Documents, limits::QueryLimits, turns::Turns},
     metrics::Metrics,
     rate_limit::RateLimiter,
+    schema::{Api, AppData, build_schema},
     service::{page::PageLimits, password::Passwords},
 };
 
@@ -25,7 +25,7 @@ pub struct AppState {
     /// Whether the database answers, as the last probe saw.
     pub db_health: DbHealth,
     /// The GraphQL schema with its app-wide data.
-    pub schema: ApiSchema,
+    pub schema: Api,
     /// How long loaders gather keys.
     pub dataloader_delay: std::time::Duration,
     /// Whether responses carry the `x-sql-statements` header.
@@ -55,7 +55,7 @@ pub struct AppState {
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
     /// Deletes expired sessions on a schedule; stops with the last clone of the state.
-    _session_sweep: Option<Arc<crate::session_sweep::SweepTask>>,
+    _session_sweep: Option<Arc<crate::service::session_sweep::SweepTask>>,
 }
 
 impl AppState {
@@ -102,7 +102,7 @@ impl AppState {
             config.limits.clone(),
             config.page_size_default,
             rate_limiter.clone(),
-            crate::graphql::executor::pricing_registry(),
+            crate::schema::pricing_registry(),
         );
         let data = AppData {
             db: db.clone(),
@@ -113,7 +113,7 @@ impl AppState {
             rate_limits: config.rate_limits.clone(),
             rate_limiter: rate_limiter.clone(),
         };
-        let session_sweep = crate::session_sweep::spawn(
+        let session_sweep = crate::service::session_sweep::spawn(
             db.clone(),
             std::time::Duration::from_secs(config.auth.session_sweep_secs),
         )

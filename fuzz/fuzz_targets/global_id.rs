@@ -1,9 +1,9 @@
-//! The global ID decoder (`api::graphql::node::decode`) on arbitrary input: it never panics,
+//! The global ID decoder (`api::schema::node::decode`) on arbitrary input: it never panics,
 //! and it decodes whatever the encoder writes back to what went in.
 
 #![no_main]
 
-use api::graphql::node::{NodeType, decode, global_id};
+use api::schema::node::{NodeType, decode, global_id};
 use async_graphql::ID;
 use libfuzzer_sys::fuzz_target;
 

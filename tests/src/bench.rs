@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use api::bench_data::{self, BenchCounts, BenchSize};
+use api::seed::bench::{self, BenchCounts, BenchSize};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 

@@ -204,7 +204,7 @@ async fn the_apq_cache_is_bounded_by_its_bytes(backend: Backend) {
         .collect();
     let hashes: Vec<String> = documents
         .iter()
-        .map(|document| api::http::documents::sha256_hex(document))
+        .map(|document| api::execution::documents::sha256_hex(document))
         .collect();
     let known = |body: &Value| body["data"]["__typename"] == "Query";
     for (document, hash) in documents.iter().zip(&hashes).take(3) {
@@ -229,7 +229,7 @@ async fn the_apq_cache_is_bounded_by_its_bytes(backend: Backend) {
 
     // A document over the limits is refused at registration, and not kept.
     let deep = nested_ids(2_000);
-    let hash = api::http::documents::sha256_hex(&deep);
+    let hash = api::execution::documents::sha256_hex(&deep);
     let (_, body, _) = post(&app, None, &persisted(Some(&deep), &hash)).await;
     too_complex(&body);
     let (_, body, _) = post(&app, None, &persisted(None, &hash)).await;

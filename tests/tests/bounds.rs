@@ -180,7 +180,7 @@ async fn todo_tags_are_priced_and_bounded_by_their_cap(backend: Backend) {
     assert_eq!(tags.as_array().map(Vec::len), Some(20), "{body}");
     assert_eq!(tags[19]["name"], "tag19", "the first 20 by name");
     // The same through the todo alone (its own loader call, not the page's).
-    let id = api::graphql::node::global_id(api::graphql::node::NodeType::Todo, old.id).0;
+    let id = api::schema::node::global_id(api::schema::node::NodeType::Todo, old.id).0;
     let body = app
         .gql_as(
             &token,
@@ -202,7 +202,7 @@ async fn nodes_are_priced_by_their_ids(backend: Backend) {
     let Some(app) = TestApp::start(backend).await else {
         return;
     };
-    let user = api::graphql::node::global_id(api::graphql::node::NodeType::User, 1).0;
+    let user = api::schema::node::global_id(api::schema::node::NodeType::User, 1).0;
     let query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
     let (body, _) = anonymous(&app, query, json!({ "ids": vec![&user; 5] })).await;
     assert_eq!(body["extensions"]["cost"]["requested"], 5, "{body}");

@@ -15,7 +15,7 @@ use tests::{
 const TAGS: &str = "query Tags { tags(first: 5) { totalCount } }";
 
 fn sha256(text: &str) -> String {
-    api::http::documents::sha256_hex(text)
+    api::execution::documents::sha256_hex(text)
 }
 
 fn persisted(hash: &str) -> Value {

@@ -217,7 +217,7 @@ async fn introspection_describes_the_exported_schema() {
 /// each edit of the SDL must be reported, under the type it touches.
 #[test]
 fn the_comparison_notices_small_changes() {
-    let sdl = api::graphql::sdl();
+    let sdl = api::schema::sdl();
     let exported = from_sdl(&sdl);
     assert_eq!(compare(&exported, &exported), Ok(()));
     // (expected start of the report, text of the SDL, replacement)

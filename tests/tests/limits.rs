@@ -177,7 +177,7 @@ async fn cost_is_counted_limited_and_reported(backend: Backend) {
 
     // Plain lists are priced by their bound: nodes(ids:) one node per id plus what each
     // asks for, Todo.tags what its items ask for times its cap (20).
-    let user = api::graphql::node::global_id(api::graphql::node::NodeType::User, 1).0;
+    let user = api::schema::node::global_id(api::schema::node::NodeType::User, 1).0;
     let response = app
         .client()
         .post(app.url("/graphql"))

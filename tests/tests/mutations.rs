@@ -457,7 +457,7 @@ async fn transfer_and_set_tags(backend: Backend) {
         .exec(app.db())
         .await
         .expect("deactivate cat");
-    let missing = api::graphql::node::global_id(api::graphql::node::NodeType::User, 99_999).0;
+    let missing = api::schema::node::global_id(api::schema::node::NodeType::User, 99_999).0;
     let entries = history_actions(&app).await.len();
     for to in [json!(cat_id), json!(missing)] {
         let refused = app

@@ -122,7 +122,7 @@ async fn history_pages_both_ways(backend: Backend) {
     }
     // Newest first.
     ids.reverse();
-    let todo_id = api::graphql::node::global_id(api::graphql::node::NodeType::Todo, todo.id).0;
+    let todo_id = api::schema::node::global_id(api::schema::node::NodeType::Todo, todo.id).0;
     let page = |args: &str| {
         format!(
             "query($id: ID!, $cursor: String) {{ node(id: $id) {{ ... on Todo {{ history({args}) {{
@@ -136,9 +136,9 @@ async fn history_pages_both_ways(backend: Backend) {
             .iter()
             .map(|n| {
                 let id = n["id"].as_str().expect("an id");
-                api::graphql::node::decode_as(
+                api::schema::node::decode_as(
                     &async_graphql::ID(id.to_owned()),
-                    api::graphql::node::NodeType::TodoHistoryEntry,
+                    api::schema::node::NodeType::TodoHistoryEntry,
                     "id",
                 )
                 .expect("a history entry id")

@@ -10,7 +10,7 @@
 
 use std::{cmp::Ordering, collections::HashMap};
 
-use api::graphql::node::{NodeType, global_id};
+use api::schema::node::{NodeType, global_id};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use entity::{tag, todo, todo::Priority, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};

@@ -5,7 +5,7 @@
 fn schema_graphql_is_up_to_date() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    let generated = api::graphql::sdl();
+    let generated = api::schema::sdl();
     assert!(
         committed == generated,
         "schema.graphql is stale: run `cargo run -p api -- export-schema --output schema.graphql`"
@@ -15,7 +15,7 @@ fn schema_graphql_is_up_to_date() {
 #[test]
 fn every_type_and_field_has_a_description() {
     // A type or field without a description is preceded by no docstring in the SDL.
-    let sdl = api::graphql::sdl();
+    let sdl = api::schema::sdl();
     let mut previous = "";
     let mut in_schema_block = false;
     for line in sdl.lines() {

@@ -11,7 +11,7 @@
     reason = "in a test, a failed expectation is the failure"
 )]
 
-use api::graphql::node::{NodeType, global_id};
+use api::schema::node::{NodeType, global_id};
 use serde_json::{Value, json};
 use tests::{
     Backend, fixtures,

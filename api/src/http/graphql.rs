@@ -4,7 +4,6 @@
 //! run, then authenticates, attaches request-scoped data (viewer, loaders), executes, and
 //! counts the SQL statements it took.
 
-pub mod documents;
 mod negotiate;
 mod observe;
 mod params;
@@ -31,19 +30,17 @@ use self::{
     params::{Prepared, Requests},
 };
 use crate::{
+    db::statements::StatementCounter,
     error::Error,
-    graphql::{
+    execution::{
         error_codes::server_error,
         limits::charge_refusal,
-        loaders::{
-            Loaders,
-            quiescence::{RequestActivity, track},
-        },
+        quiescence::{RequestActivity, track},
     },
     rate_limit::ClientKey,
+    schema::loaders::Loaders,
     service::{self, viewer::Viewer},
     state::AppState,
-    statements::StatementCounter,
 };
 
 /// GET /graphql: a query from the URL's `query`, `variables` (JSON-encoded) and
@@ -374,9 +371,7 @@ async fn execute_one(
         activity,
         state.dataloader_delay,
     ));
-    request = request
-        .data(key)
-        .data(crate::graphql::context::ClientIp(ip));
+    request = request.data(key).data(crate::schema::context::ClientIp(ip));
     if let Some(viewer) = viewer {
         request = request.data(viewer.clone());
     }

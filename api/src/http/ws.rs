@@ -40,16 +40,13 @@ use self::{
     frames::{Frames, close},
 };
 use crate::{
+    db::statements::StatementCounter,
     events::{SessionEnd, Socket},
-    graphql::context::ClientIp,
-    graphql::{
-        loaders::{Loaders, quiescence::RequestActivity},
-        subscription::ConnectionSubscriptions,
-    },
+    execution::quiescence::RequestActivity,
     rate_limit::ClientKey,
+    schema::{context::ClientIp, loaders::Loaders, subscription::ConnectionSubscriptions},
     service,
     state::AppState,
-    statements::StatementCounter,
 };
 
 /// Close code for a missing, bad or expired token, and for a session that ended

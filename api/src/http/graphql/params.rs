@@ -12,8 +12,11 @@ use axum::{extract::Query, http::StatusCode};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::{Refusal, documents::DOCUMENT_ID, request_error};
-use crate::{config::LimitsConfig, graphql::screen::screen};
+use super::{Refusal, request_error};
+use crate::{
+    config::LimitsConfig,
+    execution::{documents::DOCUMENT_ID, screen::screen},
+};
 
 /// The GraphQL requests of one HTTP request, and later their results.
 pub enum Requests<T> {

@@ -20,10 +20,10 @@ use super::frames::Refusals;
 use crate::{
     db::health::DbHealth,
     error::Error,
-    events::{Pace, SessionEnd},
-    graphql::{error_codes::server_error, executor::ApiSchema},
-    http::{Documents, turns::Turns},
+    events::SessionEnd,
+    execution::{documents::Documents, error_codes::server_error, pace::Pace, turns::Turns},
     rate_limit::{ClientKey, RateLimiter},
+    schema::Api,
     service::viewer::Viewer,
     state::AppState,
 };
@@ -31,7 +31,7 @@ use crate::{
 /// One connection's executor.
 #[derive(Clone)]
 pub struct SocketExecutor {
-    schema: ApiSchema,
+    schema: Api,
     documents: Documents,
     in_flight: Option<Arc<Semaphore>>,
     turns: Turns,

@@ -10,20 +10,19 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Data, Executor, OutputType, Request, Response, SubscriptionType,
+    Data, Executor, ObjectType, OutputType, Request, Response, Schema, SubscriptionType,
     futures_util::{StreamExt, stream::BoxStream},
     registry::Registry,
 };
 
 use super::{
-    AppSchema, error_codes::code_errors, input_bounds, limits::QueryLimits, mutation::MutationRoot,
-    query::QueryRoot, response_budget::ResponseBudget, subscription::SubscriptionRoot,
+    error_codes::code_errors, input_bounds, limits::QueryLimits, response_budget::ResponseBudget,
 };
 
-/// The schema held to its limits; cheap to clone.
-#[derive(Clone)]
-pub struct ApiSchema {
-    schema: AppSchema,
+/// The schema held to its limits; cheap to clone. Generic over the schema's roots so that
+/// execution does not import the domain's types (`schema::Api` names the one in use).
+pub struct ApiSchema<Query, Mutation, Subscription> {
+    schema: Schema<Query, Mutation, Subscription>,
     limits: Arc<QueryLimits>,
     bounds: Arc<Bounds>,
 }
@@ -38,11 +37,31 @@ struct Bounds {
     max_response_bytes: usize,
 }
 
-impl ApiSchema {
+// Derived Clone would require the roots to be Clone; only handles are cloned.
+impl<Query, Mutation, Subscription> Clone for ApiSchema<Query, Mutation, Subscription> {
+    fn clone(&self) -> Self {
+        Self {
+            schema: self.schema.clone(),
+            limits: self.limits.clone(),
+            bounds: self.bounds.clone(),
+        }
+    }
+}
+
+impl<Query, Mutation, Subscription> ApiSchema<Query, Mutation, Subscription>
+where
+    Query: ObjectType + 'static,
+    Mutation: ObjectType + 'static,
+    Subscription: SubscriptionType + 'static,
+{
     /// `schema`, held to `limits`; `nodes(ids:)` takes at most `max_ids` IDs.
-    pub fn new(schema: AppSchema, limits: QueryLimits, max_ids: usize) -> Self {
+    pub fn new(
+        schema: Schema<Query, Mutation, Subscription>,
+        limits: QueryLimits,
+        max_ids: usize,
+    ) -> Self {
         let bounds = Bounds {
-            registry: pricing_registry(),
+            registry: pricing_registry::<Query, Mutation, Subscription>(),
             max_ids,
             max_response_bytes: limits.config().max_response_bytes,
         };
@@ -101,7 +120,12 @@ impl ApiSchema {
 /// Why a request must not run, if it must not.
 type Refused = Option<async_graphql::ServerError>;
 
-impl Executor for ApiSchema {
+impl<Query, Mutation, Subscription> Executor for ApiSchema<Query, Mutation, Subscription>
+where
+    Query: ObjectType + 'static,
+    Mutation: ObjectType + 'static,
+    Subscription: SubscriptionType + 'static,
+{
     async fn execute(&self, mut request: Request) -> Response {
         let (cost, refusal) = self.admit(&mut request, None);
         let mut response = match refusal {
@@ -150,15 +174,20 @@ impl Executor for ApiSchema {
 
 /// The schema's types as the limits price them: what async-graphql's own registry holds,
 /// built the same way (which async-graphql does not expose).
-pub fn pricing_registry() -> Registry {
+pub fn pricing_registry<Query, Mutation, Subscription>() -> Registry
+where
+    Query: OutputType,
+    Mutation: OutputType,
+    Subscription: SubscriptionType,
+{
     let mut registry = Registry {
-        query_type: <QueryRoot as OutputType>::type_name().into_owned(),
-        mutation_type: Some(<MutationRoot as OutputType>::type_name().into_owned()),
-        subscription_type: Some(<SubscriptionRoot as SubscriptionType>::type_name().into_owned()),
+        query_type: <Query as OutputType>::type_name().into_owned(),
+        mutation_type: Some(<Mutation as OutputType>::type_name().into_owned()),
+        subscription_type: Some(<Subscription as SubscriptionType>::type_name().into_owned()),
         ..Registry::default()
     };
-    <QueryRoot as OutputType>::create_type_info(&mut registry);
-    <MutationRoot as OutputType>::create_type_info(&mut registry);
-    <SubscriptionRoot as SubscriptionType>::create_type_info(&mut registry);
+    <Query as OutputType>::create_type_info(&mut registry);
+    <Mutation as OutputType>::create_type_info(&mut registry);
+    <Subscription as SubscriptionType>::create_type_info(&mut registry);
     registry
 }

@@ -6,7 +6,6 @@ mod history_count_by_todo;
 mod history_entry_by_id;
 mod history_page_by_todo;
 mod preferences_by_user_id;
-pub mod quiescence;
 mod tag_by_id;
 mod tags_by_todo_id;
 mod todo_by_id;
@@ -21,7 +20,6 @@ use std::collections::HashMap;
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
-use self::quiescence::RequestActivity;
 pub use self::{
     history_count_by_todo::HistoryCountByTodoLoader,
     history_entry_by_id::HistoryEntryByIdLoader,
@@ -34,7 +32,12 @@ pub use self::{
     todo_page_by_parent::{TodoPageByParentLoader, TodoPageKey},
     user_by_id::UserByIdLoader,
 };
-use crate::{error::Error, service::viewer::Viewer, statements::StatementCounter};
+use crate::{
+    db::statements::StatementCounter,
+    error::Error,
+    execution::quiescence::{self, RequestActivity},
+    service::viewer::Viewer,
+};
 
 /// What a loader fails with: shared by every field that awaited the batch.
 pub type LoadError = Arc<Error>;
@@ -164,7 +167,7 @@ fn spawner(
 + 'static {
     move |batch| {
         let activity = activity.clone();
-        let counter = crate::statements::current().unwrap_or_else(|| counter.clone());
+        let counter = crate::db::statements::current().unwrap_or_else(|| counter.clone());
         tokio::spawn(counter.scope(quiescence::run_batch(activity, batch)))
     }
 }

@@ -8,11 +8,14 @@ use std::sync::{
 use async_graphql::{Context, Object, Subscription, futures_util::Stream};
 use sea_orm::DatabaseConnection;
 
-use super::{context::ContextExt, limits::AdmittedCost, todo::Todo};
+use super::{
+    context::{ClientIp, ContextExt},
+    todo::Todo,
+};
 use crate::{
     error::{Error, Result},
-    events::{Closed, Delivery, EventKind, Events, Pace, Receiver, SessionEnd},
-    graphql::context::ClientIp,
+    events::{Closed, Delivery, EventKind, Events, Receiver, SessionEnd},
+    execution::{limits::AdmittedCost, pace::Pace},
     service::{self, viewer::Viewer},
 };
 

@@ -4,22 +4,13 @@
 pub mod auth;
 pub mod connection;
 pub mod context;
-pub mod cost;
-pub mod error_codes;
-pub mod executor;
 pub mod history;
-pub mod input_bounds;
-pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod node;
-pub mod plain_fields;
 pub mod preferences;
 pub mod query;
-pub mod response_budget;
 pub mod scalars;
-pub mod scan;
-pub mod screen;
 pub mod subscription;
 pub mod tag;
 pub mod todo;
@@ -32,12 +23,12 @@ use sea_orm::DatabaseConnection;
 use crate::{
     config::{AuthConfig, RateLimitConfig},
     events::Events,
+    execution::{executor::ApiSchema, limits::QueryLimits},
     service::{page::PageLimits, password::Passwords},
 };
 
-/// The server's schema type.
-pub type AppSchema =
-    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
+/// The server's schema, held to its limits: what the transports execute.
+pub type Api = ApiSchema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// What every resolver may read: app-wide, the same for every request.
 pub struct AppData {
@@ -59,11 +50,7 @@ pub struct AppData {
 
 /// The schema with its app-wide data, held to `limits`. Request-scoped data (the viewer)
 /// is added per request by the HTTP handler, never here.
-pub fn build_schema(
-    data: AppData,
-    limits: limits::QueryLimits,
-    introspection: bool,
-) -> executor::ApiSchema {
+pub fn build_schema(data: AppData, limits: QueryLimits, introspection: bool) -> Api {
     let max_ids = usize::try_from(data.page_limits.max).unwrap_or(usize::MAX);
     let mut builder = builder();
     if !introspection {
@@ -78,7 +65,7 @@ pub fn build_schema(
         .data(data.rate_limits)
         .data(data.rate_limiter)
         .finish();
-    executor::ApiSchema::new(schema, limits, max_ids)
+    ApiSchema::new(schema, limits, max_ids)
 }
 
 /// The SDL of the schema, as `api export-schema` prints it. Needs no database.
@@ -86,6 +73,16 @@ pub fn sdl() -> String {
     builder()
         .finish()
         .sdl_with_options(SDLExportOptions::new().include_specified_by())
+}
+
+/// The schema's types as the cost limits price them (see
+/// [`pricing_registry`](crate::execution::executor::pricing_registry)).
+pub fn pricing_registry() -> async_graphql::registry::Registry {
+    crate::execution::executor::pricing_registry::<
+        query::QueryRoot,
+        mutation::MutationRoot,
+        subscription::SubscriptionRoot,
+    >()
 }
 
 fn builder()

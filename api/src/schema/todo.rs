@@ -11,14 +11,16 @@ use super::{
     history::{TodoHistoryConnection, TodoHistoryEntry},
     loaders::{Loaders, TodoCountKey, TodoPageKey},
     node::{NodeType, global_id},
-    plain_fields::{Plain, PlainFields},
-    response_budget::Items,
     scalars::DateTime,
     tag::Tag,
     user::User,
 };
 use crate::{
     error::Error,
+    execution::{
+        plain_fields::{Plain, PlainFields},
+        response_budget::Items,
+    },
     service::{
         self,
         page::PageArgs,

@@ -8,11 +8,12 @@ use async_graphql::{Context, ID, Interface, Object};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use super::{
-    context::ContextExt, history::TodoHistoryEntry, loaders::Loaders, response_budget::Item,
-    tag::Tag, todo::Todo, user::User,
+    context::ContextExt, history::TodoHistoryEntry, loaders::Loaders, tag::Tag, todo::Todo,
+    user::User,
 };
 use crate::{
     error::{Error, Result},
+    execution::response_budget::Item,
     service::page::PageLimits,
 };
 

@@ -13,8 +13,8 @@ use sea_orm::{
 };
 
 use crate::{
-    demo::{Lcg, generated_todo},
     error::{Error, Result},
+    seed::demo::{Lcg, generated_todo},
     service::{now, password::Passwords},
 };
 

@@ -16,11 +16,10 @@ use std::{
 use async_graphql::{Request, ServerError, Value};
 use sha2::{Digest, Sha256};
 
-use super::server_error;
 use crate::{
     config::{DocumentsConfig, LimitsConfig},
     error::{Error, Result},
-    graphql::screen::screen_text,
+    execution::{error_codes::server_error, screen::screen_text},
 };
 
 /// The key under which `params` passes on a `documentId` (or Relay's `doc_id`) field.

@@ -7,11 +7,13 @@ use super::{
     connection::{TotalCount, connection_type, window},
     context::ContextExt,
     node::{NodeType, decode_as, global_id},
-    plain_fields::{Plain, PlainFields},
     scalars::DateTime,
     todo::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
 };
-use crate::service::{self, page::PageArgs, todo_list::Parent};
+use crate::{
+    execution::plain_fields::{Plain, PlainFields},
+    service::{self, page::PageArgs, todo_list::Parent},
+};
 
 /// A label for todos, shared by all users.
 pub struct Tag(pub tag::Model);

@@ -19,10 +19,10 @@ use tokio::{
     time::Instant,
 };
 
+use super::turns::{Turn, Turns};
 use crate::{
-    http::turns::{Turn, Turns},
+    db::statements::StatementCounter,
     rate_limit::{ClientKey, RateLimiter, RetryAfter},
-    statements::StatementCounter,
 };
 
 /// What the operation holds while it runs.

@@ -2,11 +2,14 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 
-use super::{context::ContextExt, scalars::DateTime, user::User};
+use super::{
+    context::{ClientIp, ContextExt},
+    scalars::DateTime,
+    user::User,
+};
 use crate::{
     config::{AuthConfig, RateLimitConfig},
     error::Error,
-    graphql::context::ClientIp,
     rate_limit::{ClientKey, RateLimiter, RetryAfter},
     service::{
         self,

@@ -140,9 +140,9 @@ macro_rules! connection_type {
             /// Edges in order.
             pub edges: Vec<$edge>,
             /// Paging state.
-            pub page_info: $crate::graphql::connection::PageInfo,
+            pub page_info: $crate::schema::connection::PageInfo,
             /// Where the total comes from.
-            pub total: $crate::graphql::connection::TotalCount,
+            pub total: $crate::schema::connection::TotalCount,
         }
 
         impl $connection {
@@ -151,9 +151,9 @@ macro_rules! connection_type {
                 page: $crate::service::page::Page<M>,
                 cursor: impl Fn(&M) -> String,
                 node: impl Fn(M) -> $node,
-                total: $crate::graphql::connection::TotalCount,
+                total: $crate::schema::connection::TotalCount,
             ) -> Self {
-                let (page_info, edges) = $crate::graphql::connection::edges(page, cursor, node);
+                let (page_info, edges) = $crate::schema::connection::edges(page, cursor, node);
                 Self {
                     edges: edges
                         .into_iter()
@@ -170,23 +170,23 @@ macro_rules! connection_type {
         #[async_graphql::Object(serial)]
         impl $connection {
             /// The items with their cursors.
-            async fn edges(&self) -> Vec<$crate::graphql::response_budget::Item<&$edge>> {
+            async fn edges(&self) -> Vec<$crate::execution::response_budget::Item<&$edge>> {
                 self.edges
                     .iter()
-                    .map($crate::graphql::response_budget::Item)
+                    .map($crate::execution::response_budget::Item)
                     .collect()
             }
 
             /// The items alone.
-            async fn nodes(&self) -> Vec<$crate::graphql::response_budget::Item<&$node>> {
+            async fn nodes(&self) -> Vec<$crate::execution::response_budget::Item<&$node>> {
                 self.edges
                     .iter()
-                    .map(|edge| $crate::graphql::response_budget::Item(&edge.node))
+                    .map(|edge| $crate::execution::response_budget::Item(&edge.node))
                     .collect()
             }
 
             /// Paging state.
-            async fn page_info(&self) -> &$crate::graphql::connection::PageInfo {
+            async fn page_info(&self) -> &$crate::schema::connection::PageInfo {
                 &self.page_info
             }
 

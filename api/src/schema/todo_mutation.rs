@@ -5,12 +5,12 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 use super::{
     context::ContextExt,
     node::{NodeType, decode_as, global_id},
-    response_budget::Item,
     scalars::DateTime,
     todo::{Priority, Todo},
 };
 use crate::{
     error::{Error, Result},
+    execution::response_budget::Item,
     service::{
         self,
         todo_write::{NewTodo, TodoChanges},
