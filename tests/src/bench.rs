@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use api::seed::bench::{self, BenchCounts, BenchSize};
+use api::seed::bench::{self as bench_data, BenchCounts, BenchSize};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
