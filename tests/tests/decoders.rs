@@ -10,7 +10,7 @@
 )]
 
 use api::{
-    graphql::node::{NodeType, decode, global_id},
+    schema::node::{NodeType, decode, global_id},
     service::page::{Cursor, SortKey},
 };
 use async_graphql::ID;
