@@ -8,6 +8,7 @@ pub mod cost;
 pub mod documents;
 pub mod error_codes;
 pub mod executor;
+pub mod gate;
 pub mod input_bounds;
 pub mod limits;
 pub mod pace;

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, the per-request span, and serving with graceful shutdown.
 
+mod client;
 mod graphiql;
 mod graphql;
 

@@ -3,14 +3,13 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
-use tokio::sync::Semaphore;
 
 use crate::{
     config::{Config, HttpConfig, LimitsConfig, SubscriptionConfig},
     db::{self, health::DbHealth},
     error::Result,
     events::{Events, HubLimits, SocketLimits, checks, listener},
-    execution::{documents::Documents, limits::QueryLimits, turns::Turns},
+    execution::{documents::Documents, gate::Gate, limits::QueryLimits},
     metrics::Metrics,
     rate_limit::RateLimiter,
     schema::{Api, AppData, build_schema},
@@ -44,10 +43,9 @@ pub struct AppState {
     /// outside an operation's admission: requests refused before they reach the schema, and
     /// a socket's subscription events.
     pub rate_limiter: RateLimiter,
-    /// Slots for GraphQL requests in flight; `None` without a limit.
-    pub in_flight: Option<Arc<Semaphore>>,
-    /// Turns to execute: how many operations run at once.
-    pub turns: Turns,
+    /// What every operation passes before it runs: the database up, a place in flight, its
+    /// turn, the timeout.
+    pub gate: Gate,
     /// Prometheus metrics; `None` when `--metrics-listen` is not set.
     pub metrics: Option<Metrics>,
     /// The periodic re-check of open sockets' sessions; it stops with the last clone.
@@ -128,6 +126,7 @@ impl AppState {
         } else {
             DbHealth::embedded()
         };
+        let gate = Gate::new(&config.http, db_health.clone());
         Ok(Self {
             db,
             db_health,
@@ -140,9 +139,7 @@ impl AppState {
             documents: Documents::new(&config.documents, &config.limits)?,
             limits: config.limits.clone(),
             rate_limiter,
-            in_flight: (config.http.max_in_flight > 0)
-                .then(|| Arc::new(Semaphore::new(config.http.max_in_flight))),
-            turns: Turns::new(config.http.max_executing),
+            gate,
             metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),
             _session_checks: session_checks,
             _listener: listener,

@@ -9,19 +9,13 @@ mod observe;
 mod params;
 mod reply;
 
-use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
-    sync::Arc,
-};
+use std::{net::IpAddr, sync::Arc};
 
 use async_graphql::{Executor, ServerError};
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, Request, State},
-    http::{
-        HeaderMap, HeaderValue, StatusCode,
-        header::{AUTHORIZATION, RETRY_AFTER},
-    },
+    extract::{FromRequest, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header::RETRY_AFTER},
     response::Response,
 };
 
@@ -50,7 +44,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
     let Some(media) = negotiate::response_type(request.headers()) else {
         return reply::not_acceptable();
     };
-    let client_ip = client_ip(&state, &request);
+    let client_ip = super::client::client_ip(&state, &request);
     match params::from_query_string(request.uri()) {
         Ok(graphql) => {
             let from = Client {
@@ -72,7 +66,7 @@ pub async fn post(State(state): State<AppState>, mut request: Request) -> Respon
     if let Err(refusal) = negotiate::require_json_body(request.headers()) {
         return reply::refusal(refusal, media);
     }
-    let ip = client_ip(&state, &request);
+    let ip = super::client::client_ip(&state, &request);
     let headers = std::mem::take(request.headers_mut());
     // Through the extractor, so that the router's body size limit applies.
     let body = match Bytes::from_request(request, &state).await {
@@ -134,8 +128,8 @@ struct Client<'a> {
     ip: IpAddr,
 }
 
-/// Checks, executes and answers the requests, counting their SQL statements, within the
-/// in-flight limit, in turn (see `turns.rs`) and within the request timeout.
+/// Checks, executes and answers the requests through the execution policy
+/// ([`Gate`](crate::execution::gate::Gate)), counting their SQL statements.
 async fn serve(
     state: &AppState,
     from: Client<'_>,
@@ -144,31 +138,22 @@ async fn serve(
     media: MediaType,
 ) -> Response {
     let mut observed = observe::Observed::new(&requests);
-    if state.db_health.is_down() {
-        let retry_after_secs = crate::db::health::RETRY_AFTER_SECS;
-        let down = Refusal {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            error: Error::DatabaseDown { retry_after_secs },
-        };
-        observed.finish(state, Err(&down), 0);
-        return with_retry_after(reply::refusal(down, media), retry_after_secs);
-    }
-    // Held until the answer is built; refusing at once beats queueing until timeouts.
-    let _slot = match state.in_flight.as_ref().map(|slots| slots.try_acquire()) {
-        Some(Err(_)) => {
-            const RETRY_SECS: u64 = 1;
-            let busy = Refusal {
+    // Held until the answer is built.
+    let _place = match state.gate.enter() {
+        Ok(place) => place,
+        Err(error) => {
+            let retry_after_secs = error.retry_after();
+            let refusal = Refusal {
                 status: StatusCode::SERVICE_UNAVAILABLE,
-                error: Error::Busy {
-                    retry_after_secs: RETRY_SECS,
-                },
+                error,
             };
-            crate::metrics::rate_limited("busy");
-            observed.finish(state, Err(&busy), 0);
-            return with_retry_after(reply::refusal(busy, media), RETRY_SECS);
+            observed.finish(state, Err(&refusal), 0);
+            let reply = reply::refusal(refusal, media);
+            return match retry_after_secs {
+                Some(seconds) => with_retry_after(reply, seconds),
+                None => reply,
+            };
         }
-        Some(Ok(slot)) => Some(slot),
-        None => None,
     };
     let mut prepared = match prepare(state, requests, read_only) {
         Ok(prepared) => prepared,
@@ -178,26 +163,26 @@ async fn serve(
         }
     };
     observed.name_from_documents(&mut prepared);
-    let timeout = state.http.request_timeout();
-    let counter = StatementCounter::until(std::time::Instant::now() + timeout);
     let activity = Arc::new(RequestActivity::default());
-    let execution = async {
-        let _turn = state.turns.wait().await;
-        execute(state, from, prepared, &counter, &activity).await
-    };
-    let outcome = tokio::time::timeout(timeout, counter.scope(track(activity.clone(), execution)))
-        .await
-        .unwrap_or_else(|_| {
-            tracing::warn!(timeout_secs = timeout.as_secs(), "request timed out");
-            Err(Refusal {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                error: Error::Timeout(timeout.as_secs()),
+    let ran = state
+        .gate
+        .run(|counter| {
+            let activity = activity.clone();
+            track(activity.clone(), async move {
+                execute(state, from, prepared, &counter, &activity).await
             })
-        });
+        })
+        .await;
+    let outcome = ran.outcome.unwrap_or_else(|error| {
+        Err(Refusal {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            error,
+        })
+    });
     if suspects_an_outage(&outcome) {
-        state.db_health.suspect();
+        state.gate.suspect_outage();
     }
-    let statements = counter.get();
+    let statements = ran.statements;
     tracing::Span::current().record("sql_statements", statements);
     observed.finish(state, outcome.as_ref(), statements);
     let mut response = match outcome {
@@ -284,23 +269,6 @@ fn with_retry_after(mut response: Response, seconds: u64) -> Response {
     response
 }
 
-/// The client's address: the TCP peer, or, behind a proxy configured with
-/// `--client-ip-header`, the last address that header lists (the one the proxy saw).
-pub(crate) fn client_ip(state: &AppState, request: &Request) -> IpAddr {
-    let from_header = state.http.client_ip_header.as_ref().and_then(|name| {
-        let value = request.headers().get(name.as_str())?.to_str().ok()?;
-        value.rsplit(',').next()?.trim().parse().ok()
-    });
-    from_header
-        .or_else(|| {
-            request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip())
-        })
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
-}
-
 /// Authenticates once, then runs the requests one after the other (a batch's mutations
 /// keep their order), each with its own loaders.
 async fn execute(
@@ -310,7 +278,7 @@ async fn execute(
     counter: &StatementCounter,
     activity: &Arc<RequestActivity>,
 ) -> Result<Requests<async_graphql::Response>, Refusal> {
-    let viewer = match bearer_token(from.headers) {
+    let viewer = match super::client::bearer_header(from.headers) {
         // An unknown or expired token leaves the request anonymous: queries answer what
         // anyone may see, and mutations that need a user say UNAUTHENTICATED.
         Some(token) => service::auth::authenticate(&state.db, token)
@@ -376,13 +344,4 @@ async fn execute_one(
         request = request.data(viewer.clone());
     }
     state.schema.execute(request).await
-}
-
-/// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive
-/// (RFC 7235).
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

@@ -81,7 +81,7 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 
 /// Accepts the WebSocket of a GraphQL subscription client.
 pub async fn upgrade(state: AppState, request: Request) -> Response {
-    let ip = super::graphql::client_ip(&state, &request);
+    let ip = super::client::client_ip(&state, &request);
     let (mut parts, _body) = request.into_parts();
     let protocol = parts
         .headers
@@ -261,7 +261,7 @@ async fn connection_data(
     let token = ["authorization", "Authorization"]
         .iter()
         .find_map(|key| params.get(key)?.as_str())
-        .and_then(bearer);
+        .and_then(super::client::bearer);
     let Some(token) = token else {
         return Err((
             UNAUTHORIZED,
@@ -304,11 +304,4 @@ async fn connection_data(
     let expires_at = viewer.session_expires_at;
     data.insert(viewer);
     Ok((data, end, expires_at))
-}
-
-/// The token of `Bearer <token>` (scheme case-insensitive).
-fn bearer(value: &str) -> Option<&str> {
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

@@ -7,21 +7,19 @@
 //! within the request timeout ([`Pace`]): a query or mutation once, a subscription once per
 //! event, holding nothing while it waits for the next.
 
-use std::{any::TypeId, sync::Arc, time::Duration};
+use std::{any::TypeId, sync::Arc};
 
 use async_graphql::{
     Data, Executor, Response, ServerError, Value,
     futures_util::{StreamExt, stream, stream::BoxStream},
 };
 use sea_orm::DatabaseConnection;
-use tokio::sync::Semaphore;
 
 use super::frames::Refusals;
 use crate::{
-    db::health::DbHealth,
     error::Error,
     events::SessionEnd,
-    execution::{documents::Documents, error_codes::server_error, pace::Pace, turns::Turns},
+    execution::{documents::Documents, error_codes::server_error, gate::Gate, pace::Pace},
     rate_limit::{ClientKey, RateLimiter},
     schema::Api,
     service::viewer::Viewer,
@@ -33,12 +31,9 @@ use crate::{
 pub struct SocketExecutor {
     schema: Api,
     documents: Documents,
-    in_flight: Option<Arc<Semaphore>>,
-    turns: Turns,
-    timeout: Duration,
+    gate: Gate,
     rate_limiter: RateLimiter,
     db: DatabaseConnection,
-    db_health: DbHealth,
     refusals: Refusals,
 }
 
@@ -49,52 +44,34 @@ impl SocketExecutor {
         Self {
             schema: state.schema.clone(),
             documents: state.documents.clone(),
-            in_flight: state.in_flight.clone(),
-            turns: state.turns.clone(),
-            timeout: state.http.request_timeout(),
+            gate: state.gate.clone(),
             rate_limiter: state.rate_limiter.clone(),
             db: state.db.clone(),
-            db_health: state.db_health.clone(),
             refusals,
         }
     }
 
-    /// Everything before the operation runs: the session, the document, a place in
-    /// flight. The response stream and its pace, or why the operation is refused.
+    /// Everything before the operation runs: a place in flight (as over HTTP), the
+    /// session, the document. The response stream and its pace, or why the operation is
+    /// refused.
     async fn open(
         &self,
         request: async_graphql::Request,
         session_data: Option<Arc<Data>>,
     ) -> Result<(BoxStream<'static, Response>, Arc<Pace>), ServerError> {
-        // As over HTTP: while the database is known to be down, nothing waits for it.
-        if self.db_health.is_down() {
-            return Err(server_error(&Error::DatabaseDown {
-                retry_after_secs: crate::db::health::RETRY_AFTER_SECS,
-            }));
-        }
+        let place = self.gate.enter().map_err(|error| server_error(&error))?;
         if let Some(data) = session_data.as_deref() {
             self.check_session(data).await?;
         }
         let request = self.documents.resolve(request)?;
-        let slot = match self.in_flight.clone().map(Semaphore::try_acquire_owned) {
-            Some(Err(_)) => {
-                return Err(server_error(&Error::Busy {
-                    retry_after_secs: 1,
-                }));
-            }
-            Some(Ok(slot)) => Some(slot),
-            None => None,
-        };
         let client = session_data
             .as_deref()
             .and_then(data_of::<ClientKey>)
             .cloned();
-        let pace = Arc::new(Pace::new(
-            self.turns.clone(),
-            self.timeout,
+        let pace = Arc::new(self.gate.pace(
+            place,
             client.map(|client| (self.rate_limiter.clone(), client)),
         ));
-        pace.hold_slot(slot);
         let request = request.data(pace.clone());
         Ok((self.schema.execute_stream(request, session_data), pace))
     }
