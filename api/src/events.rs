@@ -10,7 +10,6 @@
 //! Notices carry ids, never rows: NOTIFY payloads are limited to 8,000 bytes, and each
 //! subscriber loads the todo through its own visibility rules.
 
-pub mod checks;
 mod hub;
 pub mod listener;
 mod notice;
@@ -29,7 +28,7 @@ use sea_orm::{
 pub use self::{
     hub::{Closed, Delivery, Hub, HubLimits, Receiver},
     notice::{EventKind, Notice},
-    sockets::{SessionEnd, Socket, SocketLimits, Sockets},
+    sockets::{Owner, SessionEnd, Socket, SocketLimits, Sockets},
 };
 use crate::error::Result;
 

@@ -5,6 +5,7 @@ mod graphiql;
 mod graphql;
 
 mod health;
+pub mod metrics;
 pub mod shutdown;
 mod ws;
 

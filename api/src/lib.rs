@@ -33,7 +33,7 @@ pub async fn run(config: Config) -> Result<()> {
         .map_err(|err| Error::Internal(format!("cannot listen on {}: {err}", config.listen)))?;
     tracing::info!("listening on http://{} (GraphiQL at /)", config.listen);
     // Stops when dropped, after the public listener.
-    let _metrics = metrics::start(&config.telemetry, &state).await?;
+    let _metrics = http::metrics::start(&config.telemetry, &state).await?;
     let stopped = http::shutdown::serve(
         listener,
         state,

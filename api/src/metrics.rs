@@ -21,8 +21,6 @@
 //! server would need every recording call to carry the server's state, including the rate
 //! limiters' calls deep in the services.
 
-mod endpoint;
-
 use std::{
     cell::Cell,
     collections::HashSet,
@@ -37,8 +35,6 @@ use axum::{extract::Request, middleware::Next, response::Response};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
-
-pub use self::endpoint::{MetricsServer, start};
 
 /// Requests by operation and outcome.
 pub const REQUESTS: &str = "todo_api_graphql_requests_total";
@@ -140,7 +136,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition, with the gauges sampled now.
-    fn render(&self, pool: Option<PoolSample>, subscriptions: usize) -> String {
+    pub fn render(&self, pool: Option<PoolSample>, subscriptions: usize) -> String {
         let _scrape = SCRAPE.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(pool) = pool {
             gauge!(DB_CONNECTIONS, "state" => "in_use").set(pool.in_use as f64);
@@ -152,16 +148,18 @@ impl Metrics {
 
     /// Drains recorded histogram samples into their buckets; without it they pile up
     /// between scrapes.
-    fn upkeep(&self) {
+    pub fn upkeep(&self) {
         self.handle.run_upkeep();
     }
 }
 
 /// The connection pool's state at one moment.
 #[derive(Debug, Clone, Copy)]
-struct PoolSample {
-    in_use: usize,
-    idle: usize,
+pub struct PoolSample {
+    /// Connections handed out.
+    pub in_use: usize,
+    /// Connections waiting in the pool.
+    pub idle: usize,
 }
 
 /// Counts one request refused by a rate limit. Rate limiters call this where they refuse,

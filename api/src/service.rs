@@ -10,6 +10,7 @@ pub mod password;
 pub mod preferences;
 pub mod retry;
 pub mod search;
+pub mod session_checks;
 pub mod session_sweep;
 pub mod tag;
 pub mod todo_list;

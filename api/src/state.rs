@@ -8,12 +8,12 @@ use crate::{
     config::{Config, HttpConfig, LimitsConfig, SubscriptionConfig},
     db::{self, health::DbHealth},
     error::Result,
-    events::{Events, HubLimits, SocketLimits, checks, listener},
+    events::{Events, HubLimits, SocketLimits, listener},
     execution::{documents::Documents, gate::Gate, limits::QueryLimits},
     metrics::Metrics,
     rate_limit::RateLimiter,
     schema::{Api, AppData, build_schema},
-    service::{page::PageLimits, password::Passwords},
+    service::{page::PageLimits, password::Passwords, session_checks},
 };
 
 /// Cheap to clone: the pool and the schema are handles.
@@ -49,7 +49,7 @@ pub struct AppState {
     /// Prometheus metrics; `None` when `--metrics-listen` is not set.
     pub metrics: Option<Metrics>,
     /// The periodic re-check of open sockets' sessions; it stops with the last clone.
-    _session_checks: Arc<checks::CheckTask>,
+    _session_checks: Arc<session_checks::CheckTask>,
     /// The LISTEN connection on PostgreSQL; it stops when the last clone of the state goes.
     _listener: Option<Arc<listener::ListenerTask>>,
     /// Deletes expired sessions on a schedule; stops with the last clone of the state.
@@ -86,12 +86,12 @@ impl AppState {
         let listener = events.through_postgres().then(|| {
             Arc::new(listener::spawn(
                 config.database_url.clone(),
-                db.clone(),
                 &events,
+                session_checks::resync(db.clone(), &events),
             ))
         });
         let rate_limiter = RateLimiter::new(&config.rate_limits);
-        let session_checks = Arc::new(checks::spawn(
+        let session_checks = Arc::new(session_checks::spawn(
             db.clone(),
             &events,
             config.subscriptions.ws_session_check(),

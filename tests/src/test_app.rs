@@ -18,7 +18,7 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     events: api::events::Events,
     /// The metrics listener, when the configuration sets `metrics_listen`.
-    metrics: Option<api::metrics::MetricsServer>,
+    metrics: Option<api::http::metrics::MetricsServer>,
     // Dropped last: the database outlives the server using it.
     test_db: TestDb,
 }
@@ -60,7 +60,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("a bound address");
         let events = state.events.clone();
-        let metrics = api::metrics::start(&config.telemetry, &state)
+        let metrics = api::http::metrics::start(&config.telemetry, &state)
             .await
             .expect("the metrics listener starts");
         let (stop, stopped) = oneshot::channel::<()>();

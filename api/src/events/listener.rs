@@ -15,7 +15,8 @@ use std::{
 };
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use sea_orm::{DatabaseConnection, sqlx::postgres::PgListener};
+use async_graphql::futures_util::future::BoxFuture;
+use sea_orm::sqlx::postgres::PgListener;
 
 use super::{CHANNEL, Events, Hub, notice};
 
@@ -31,16 +32,20 @@ impl Drop for ListenerTask {
     }
 }
 
-/// Starts listening on `database_url` for `events`' hub; `db` re-checks sessions after a
+/// What to do after a reconnect, for the notices that may have been missed meanwhile:
+/// re-check the sessions of this instance's sockets (`service::session_checks`).
+pub type Resync = Box<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Starts listening on `database_url` for `events`' hub; `resync` runs after each
 /// reconnect.
-pub fn spawn(database_url: String, db: DatabaseConnection, events: &Events) -> ListenerTask {
+pub fn spawn(database_url: String, events: &Events, resync: Resync) -> ListenerTask {
     let hub = events.hub().clone();
     let listening = events.listening_flag();
-    let task = tokio::spawn(async move { run(&database_url, &db, &hub, &listening).await });
+    let task = tokio::spawn(async move { run(&database_url, &hub, &listening, &resync).await });
     ListenerTask(task.abort_handle())
 }
 
-async fn run(database_url: &str, db: &DatabaseConnection, hub: &Hub, listening: &AtomicBool) {
+async fn run(database_url: &str, hub: &Hub, listening: &AtomicBool, resync: &Resync) {
     let mut backoff = FIRST_BACKOFF;
     let mut reconnecting = false;
     loop {
@@ -51,7 +56,7 @@ async fn run(database_url: &str, db: &DatabaseConnection, hub: &Hub, listening: 
                 tracing::info!(channel = CHANNEL, "listening for events");
                 // Listening again before the check, so that a logout after it is heard.
                 if reconnecting {
-                    super::checks::check_sessions(db, hub).await;
+                    resync().await;
                 }
                 reconnecting = true;
                 // `try_recv` answers `None` when the connection is lost; reconnecting is

@@ -15,10 +15,7 @@ use std::{
 use entity::user::Role;
 use tokio::sync::watch;
 
-use crate::{
-    error::{Error, Result},
-    service::viewer::Viewer,
-};
+use crate::error::{Error, Result};
 
 /// The caps on open sockets; 0 is no cap.
 #[derive(Debug, Clone, Copy, Default)]
@@ -171,6 +168,17 @@ impl Sockets {
     }
 }
 
+/// Whose session a socket runs under.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner {
+    /// The signed-in user.
+    pub user_id: i32,
+    /// Their session; its end closes the socket.
+    pub session_id: i32,
+    /// Their role when the socket opened; a change closes the socket.
+    pub role: Role,
+}
+
 /// One open socket's place; given back when dropped.
 pub struct Socket {
     sockets: Arc<Sockets>,
@@ -179,11 +187,11 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// Binds the socket to `viewer`'s session: the switch that ends it. Refused
+    /// Binds the socket to `owner`'s session: the switch that ends it. Refused
     /// (RATE_LIMITED) when the user has as many sockets as they may.
-    pub fn sign_in(&self, viewer: &Viewer) -> Result<Arc<SessionEnd>> {
+    pub fn sign_in(&self, owner: Owner) -> Result<Arc<SessionEnd>> {
         let mut registry = self.sockets.lock();
-        let count = registry.per_user.get(&viewer.user_id).copied().unwrap_or(0);
+        let count = registry.per_user.get(&owner.user_id).copied().unwrap_or(0);
         if over(count, self.sockets.limits.per_user) {
             return Err(Error::RateLimited(format!(
                 "At most {} open sockets per user.",
@@ -192,15 +200,15 @@ impl Socket {
         }
         let end = Arc::new(SessionEnd::new());
         let member = Member {
-            user_id: viewer.user_id,
-            session_id: viewer.session_id,
-            role: viewer.role,
+            user_id: owner.user_id,
+            session_id: owner.session_id,
+            role: owner.role,
             end: end.clone(),
         };
         if let Some(previous) = registry.members.insert(self.id, member) {
             decrement(&mut registry.per_user, &previous.user_id);
         }
-        *registry.per_user.entry(viewer.user_id).or_default() += 1;
+        *registry.per_user.entry(owner.user_id).or_default() += 1;
         Ok(end)
     }
 }
@@ -224,12 +232,11 @@ impl Drop for Socket {
 mod tests {
     use super::*;
 
-    fn viewer(user_id: i32, session_id: i32) -> Viewer {
-        Viewer {
+    fn viewer(user_id: i32, session_id: i32) -> Owner {
+        Owner {
             user_id,
             role: Role::User,
             session_id,
-            session_expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
         }
     }
 
@@ -244,12 +251,10 @@ mod tests {
         let first = sockets.open(ip).expect("a place");
         let second = sockets.open(same_64).expect("a place");
         assert!(sockets.open(ip).is_none(), "the /64 has its two");
-        first
-            .sign_in(&viewer(1, 10))
-            .expect("the user's one socket");
-        assert!(second.sign_in(&viewer(1, 11)).is_err(), "one per user");
+        first.sign_in(viewer(1, 10)).expect("the user's one socket");
+        assert!(second.sign_in(viewer(1, 11)).is_err(), "one per user");
         drop(first);
-        assert!(second.sign_in(&viewer(1, 11)).is_ok());
+        assert!(second.sign_in(viewer(1, 11)).is_ok());
         assert!(sockets.open(ip).is_some());
     }
 
@@ -262,9 +267,9 @@ mod tests {
             sockets.open(ip).expect("a place"),
             sockets.open(ip).expect("a place"),
         );
-        let a = a.sign_in(&viewer(1, 10)).expect("signed in");
-        let b = b.sign_in(&viewer(1, 11)).expect("signed in");
-        let c = c.sign_in(&viewer(2, 20)).expect("signed in");
+        let a = a.sign_in(viewer(1, 10)).expect("signed in");
+        let b = b.sign_in(viewer(1, 11)).expect("signed in");
+        let c = c.sign_in(viewer(2, 20)).expect("signed in");
         sockets.end_session(10);
         assert!(a.has_ended() && !b.has_ended() && !c.has_ended());
         sockets.end_user(1);

@@ -41,7 +41,7 @@ use self::{
 };
 use crate::{
     db::statements::StatementCounter,
-    events::{SessionEnd, Socket},
+    events::{Owner, SessionEnd, Socket},
     execution::quiescence::RequestActivity,
     rate_limit::ClientKey,
     schema::{context::ClientIp, loaders::Loaders, subscription::ConnectionSubscriptions},
@@ -281,7 +281,12 @@ async fn connection_data(
             return Err((INTERNAL, "Internal error".into()));
         }
     };
-    let end = place.sign_in(&viewer).map_err(|err| {
+    let owner = Owner {
+        user_id: viewer.user_id,
+        session_id: viewer.session_id,
+        role: viewer.role,
+    };
+    let end = place.sign_in(owner).map_err(|err| {
         crate::metrics::rate_limited("socket");
         (TOO_MANY_SOCKETS, err.to_string())
     })?;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use super::{Events, Hub, Notice};
-use crate::service::viewer::live_sessions;
+use super::viewer::live_sessions;
+use crate::events::{Events, Hub, Notice, listener};
 
 /// Ends the subscriptions and closes the sockets whose session is gone, expired or
 /// deactivated, or whose user's role is no longer the one the socket was opened with.
@@ -33,6 +33,16 @@ pub async fn check_sessions(db: &DatabaseConnection, hub: &Hub) {
         }
         Err(err) => tracing::warn!(error = %err, "cannot re-check the sockets' sessions"),
     }
+}
+
+/// The check after the LISTEN connection is back (see [`listener::Resync`]): notices sent
+/// while it was down, logouts among them, never reached this instance.
+pub fn resync(db: DatabaseConnection, events: &Events) -> listener::Resync {
+    let hub = events.hub().clone();
+    Box::new(move || {
+        let (db, hub) = (db.clone(), hub.clone());
+        Box::pin(async move { check_sessions(&db, &hub).await })
+    })
 }
 
 /// The periodic check; dropping it stops the task.

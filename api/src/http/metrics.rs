@@ -14,10 +14,10 @@ use axum::{
 use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::{net::TcpListener, task::JoinHandle};
 
-use super::PoolSample;
 use crate::{
     config::TelemetryConfig,
     error::{Error, Result},
+    metrics::PoolSample,
     state::AppState,
 };
 
