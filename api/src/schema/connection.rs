@@ -12,7 +12,7 @@ use crate::{
     service::{
         self,
         page::{Page, PageArgs, PageLimits, Window},
-        todo_list::TodoFilter,
+        todo::list::TodoFilter,
     },
 };
 
@@ -64,7 +64,7 @@ impl TotalCount {
                 .await
                 .map_err(|err| crate::error::Error::Internal(err.to_string()))?
                 .unwrap_or(0)),
-            Self::Todos(filter) => service::todo_list::count(db, ctx.viewer(), filter).await,
+            Self::Todos(filter) => service::todo::list::count(db, ctx.viewer(), filter).await,
             Self::Users(search) => service::user::count(db, search.as_deref()).await,
             Self::Tags(search) => service::tag::count(db, search.as_deref()).await,
             Self::History {

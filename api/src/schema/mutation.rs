@@ -4,7 +4,7 @@ use async_graphql::MergedObject;
 
 use super::{
     auth::AuthMutation, preferences::PreferencesMutation, tag::TagMutation,
-    todo_mutation::TodoMutation, user::UserMutation,
+    todo::mutations::TodoMutation, user::UserMutation,
 };
 
 /// Every mutation.

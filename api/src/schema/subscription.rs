@@ -229,7 +229,7 @@ async fn load_todo(feed: &Feed, delivery: &Delivery) -> Result<Option<Todo>> {
         && let Some(entry) = delivery.handover
     {
         let Some((todo, tag_ids)) =
-            service::transfer::handed_over(&feed.db, &feed.viewer, entry).await?
+            service::todo::transfer::handed_over(&feed.db, &feed.viewer, entry).await?
         else {
             return Ok(None);
         };
@@ -243,7 +243,7 @@ async fn load_todo(feed: &Feed, delivery: &Delivery) -> Result<Option<Todo>> {
     }
     // (A TRANSFERRED_OUT without its entry, from an instance of an older version, reads as
     // a todo no longer visible and is skipped.)
-    let todo = service::todo_list::by_ids(&feed.db, Some(&feed.viewer), &[delivery.todo_id])
+    let todo = service::todo::list::by_ids(&feed.db, Some(&feed.viewer), &[delivery.todo_id])
         .await?
         .remove(&delivery.todo_id);
     Ok(todo.map(Todo::from))

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     execution::plain_fields::{Plain, PlainFields},
-    service::{self, page::PageArgs, todo_list::Parent},
+    service::{self, page::PageArgs, todo::list::Parent},
 };
 
 /// A label for todos, shared by all users.

@@ -1,5 +1,7 @@
 //! The `Todo` type, its filter and order inputs, and `Query.todos`.
 
+pub mod mutations;
+
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
@@ -24,7 +26,7 @@ use crate::{
     service::{
         self,
         page::PageArgs,
-        todo_list::{
+        todo::list::{
             Parent, TodoFilter as Filter, TodoListQuery, TodoOrder as Order,
             TodoOrderField as Field,
         },
@@ -479,7 +481,7 @@ impl TodoQuery {
             filter,
             order_by,
         )?;
-        let page = service::todo_list::page(ctx.db()?, ctx.viewer(), &query).await?;
+        let page = service::todo::list::page(ctx.db()?, ctx.viewer(), &query).await?;
         let connection = TodoConnection::of(page, &query, TotalCount::Todos(query.filter.clone()));
         connection.with_tags(ctx).await
     }

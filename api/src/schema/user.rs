@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     error::Error,
-    service::{self, page::PageArgs, todo_list::Parent, user::ProfileChanges},
+    service::{self, page::PageArgs, todo::list::Parent, user::ProfileChanges},
 };
 
 /// What a user may do beyond their own data.

@@ -16,7 +16,7 @@ use super::{
     now,
     page::{Cursor, Page, Sort, SortKey, Window},
     retry::with_retry,
-    search, todo_write, validate,
+    search, todo, validate,
     viewer::Viewer,
 };
 use crate::{
@@ -276,7 +276,7 @@ pub async fn update(
 }
 
 /// Deletes a tag; admins only. Returns the deleted tag. Each todo that carried it changes
-/// (see [`todo_write::untag_everywhere`]) in the same transaction, and its owner hears of it.
+/// (see [`todo::update::untag_everywhere`]) in the same transaction, and its owner hears of it.
 pub async fn delete(
     db: &DatabaseConnection,
     events: &Events,
@@ -286,7 +286,7 @@ pub async fn delete(
     require_admin(viewer)?;
     with_retry(|| async {
         let txn = super::begin_write(db).await?;
-        let notices = todo_write::untag_everywhere(&txn, viewer, id).await?;
+        let notices = todo::update::untag_everywhere(&txn, viewer, id).await?;
         let deleted = tag::Entity::delete_many()
             .filter(tag::COLUMN.id.eq(id))
             .exec_with_returning(&txn)

@@ -15,7 +15,7 @@ use sea_orm::{
     sea_query::{Expr, Query},
 };
 
-use super::{
+use crate::service::{
     now,
     page::{self, Cursor, Page, Sort, SortKey, Window},
     search,

@@ -12,7 +12,7 @@ use sea_orm::{
     sea_query::{Expr, Query, SimpleExpr},
 };
 
-use super::{now, retry::with_retry, tag, validate, viewer::Viewer};
+use crate::service::{now, retry::with_retry, tag, validate, viewer::Viewer};
 use crate::{
     error::{Error, Result},
     events::{EventKind, Events, Notice},
@@ -122,7 +122,7 @@ async fn create_once(
     todos: &[NewTodo],
 ) -> Result<Vec<todo::Model>> {
     let now = now();
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let mut created = Vec::with_capacity(todos.len());
     for chunk in todos.chunks(CHUNK) {
         let rows = chunk.iter().map(|new| todo::ActiveModel {
@@ -248,7 +248,7 @@ pub async fn update(
             _ => Ok(current),
         };
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let mut condition = owned_by(viewer, id);
     if let Some(expected) = changes.expected_version {
         condition = condition.add(todo::COLUMN.version.eq(expected));
@@ -315,7 +315,7 @@ pub async fn toggle(
 ) -> Result<todo::Model> {
     with_retry(|| async {
         let now = now();
-        let txn = super::begin_write(db).await?;
+        let txn = crate::service::begin_write(db).await?;
         let todo = todo::Entity::update_many()
             .col_expr(
                 todo::Column::Completed,
@@ -367,7 +367,7 @@ pub async fn set_deleted(
 ) -> Result<todo::Model> {
     with_retry(|| async {
         let now = now();
-        let txn = super::begin_write(db).await?;
+        let txn = crate::service::begin_write(db).await?;
         let (value, pending) = if deleted {
             (Expr::val(Some(now)), todo::COLUMN.deleted_at.is_null())
         } else {
@@ -422,7 +422,7 @@ pub async fn delete_completed(
 ) -> Result<Vec<i32>> {
     with_retry(|| async {
         let now = now();
-        let txn = super::begin_write(db).await?;
+        let txn = crate::service::begin_write(db).await?;
         let deleted = todo::Entity::update_many()
             .col_expr(todo::Column::DeletedAt, Expr::val(Some(now)))
             .col_expr(
@@ -468,7 +468,7 @@ pub async fn set_tags(
     let names = tag::normalize_names(names, "tags")?;
     with_retry(|| async {
         let now = now();
-        let txn = super::begin_write(db).await?;
+        let txn = crate::service::begin_write(db).await?;
         // Bumping the version first locks the row, so concurrent tag changes serialize.
         let todo = todo::Entity::update_many()
             .col_expr(

@@ -10,7 +10,7 @@ use sea_orm::{
     JoinType, QueryFilter, QuerySelect, RelationTrait, sea_query::Expr,
 };
 
-use super::{now, retry::with_retry, viewer::Viewer};
+use crate::service::{now, retry::with_retry, viewer::Viewer};
 use crate::{
     error::{Error, Result},
     events::{EventKind, Events, Notice},
@@ -27,7 +27,7 @@ pub async fn transfer(
     to_user_id: i32,
 ) -> Result<todo::Model> {
     with_retry(|| async {
-        let txn = super::begin_write(db).await?;
+        let txn = crate::service::begin_write(db).await?;
         let locked = todo::Entity::find_by_id(id)
             .lock_exclusive()
             .one(&txn)
