@@ -129,7 +129,7 @@ impl AuthMutation {
     /// Revokes the token used for this request.
     async fn log_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let viewer = ctx.require_viewer()?;
-        service::auth::log_out(ctx.db()?, ctx.app_data()?, viewer).await?;
+        service::auth::log_out(ctx.db()?, ctx.events()?, viewer).await?;
         Ok(true)
     }
 }

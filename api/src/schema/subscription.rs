@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     error::{Error, Result},
-    events::{Closed, Delivery, EventKind, Events, Receiver, SessionEnd},
+    events::{Closed, Delivery, EventKind, Receiver, SessionEnd},
     execution::{limits::AdmittedCost, pace::Pace},
     service::{self, viewer::Viewer},
 };
@@ -119,7 +119,7 @@ impl SubscriptionRoot {
             .data_opt::<ConnectionSubscriptions>()
             .map(ConnectionSubscriptions::acquire)
             .transpose()?;
-        let events: &Events = ctx.app_data()?;
+        let events = ctx.events()?;
         let address = ctx.data_opt::<ClientIp>().map(|ip| ip.0);
         let receiver = events
             .hub()

@@ -206,18 +206,86 @@ impl Cursor {
 
 impl SortKey {
     /// Whether this key has the type of `ordering`'s sort key. Every ordering a list uses
-    /// is named here; a cursor of one that is not is refused, which its paging tests show.
+    /// is an [`Ordering`]; a cursor of any other is refused, which its paging tests show.
     fn fits(&self, ordering: &str) -> bool {
+        Ordering::ALL
+            .iter()
+            .any(|known| known.name() == ordering && known.takes(self))
+    }
+}
+
+/// The orderings lists sort by. A cursor carries its ordering's name, so that a cursor of
+/// one list or ordering is refused by another, and a key of the type that ordering sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ordering {
+    /// Todos by creation time.
+    TodoCreatedAt,
+    /// Todos by last change.
+    TodoUpdatedAt,
+    /// Todos by due date, those without one last.
+    TodoDueDate,
+    /// Todos by priority.
+    TodoPriority,
+    /// Todos by title.
+    TodoTitle,
+    /// Tags by name.
+    TagName,
+    /// Users by username.
+    UserUsername,
+    /// A todo's history entries, by id.
+    HistoryId,
+}
+
+impl Ordering {
+    /// Every ordering: what the decoders' fuzz targets and tests forge cursors for.
+    pub const ALL: [Self; 8] = [
+        Self::TodoCreatedAt,
+        Self::TodoUpdatedAt,
+        Self::TodoDueDate,
+        Self::TodoPriority,
+        Self::TodoTitle,
+        Self::TagName,
+        Self::UserUsername,
+        Self::HistoryId,
+    ];
+
+    /// The name of every ordering, in the order of [`Self::ALL`].
+    pub const NAMES: [&'static str; 8] = {
+        let mut names = [""; 8];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Self::ALL[i].name();
+            i += 1;
+        }
+        names
+    };
+
+    /// The name its cursors carry, e.g. `todo:created_at`.
+    pub const fn name(self) -> &'static str {
         match self {
-            Self::Time(_) => matches!(
-                ordering,
-                "todo:created_at" | "todo:updated_at" | "todo:due_date"
+            Self::TodoCreatedAt => "todo:created_at",
+            Self::TodoUpdatedAt => "todo:updated_at",
+            Self::TodoDueDate => "todo:due_date",
+            Self::TodoPriority => "todo:priority",
+            Self::TodoTitle => "todo:title",
+            Self::TagName => "tag:name",
+            Self::UserUsername => "user:username",
+            Self::HistoryId => "history:id",
+        }
+    }
+
+    /// Whether `key` has the type this ordering sorts by.
+    pub fn takes(self, key: &SortKey) -> bool {
+        match key {
+            SortKey::Time(_) => matches!(
+                self,
+                Self::TodoCreatedAt | Self::TodoUpdatedAt | Self::TodoDueDate
             ),
-            Self::Null => ordering == "todo:due_date",
-            Self::Int(_) => matches!(ordering, "todo:priority" | "history:id"),
-            Self::Text(text) => {
+            SortKey::Null => self == Self::TodoDueDate,
+            SortKey::Int(_) => matches!(self, Self::TodoPriority | Self::HistoryId),
+            SortKey::Text(text) => {
                 !text.contains('\0')
-                    && matches!(ordering, "todo:title" | "tag:name" | "user:username")
+                    && matches!(self, Self::TodoTitle | Self::TagName | Self::UserUsername)
             }
         }
     }
