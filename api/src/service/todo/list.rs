@@ -1,5 +1,5 @@
 //! Listing todos: who may see what, and pages for many parents at once; the filters and
-//! orders are in [`filter`] and [`order`].
+//! orders are in `list/filter.rs` and `list/order.rs`.
 //!
 //! A nested connection (`users { todos(first: 10) }`) asks for one page per parent. All of
 //! them come from one statement: `ROW_NUMBER() OVER (PARTITION BY <parent> ORDER BY ...)`
