@@ -4,8 +4,8 @@
 use async_graphql::MergedObject;
 
 use super::{
-    auth::AuthMutation, preferences::mutations::PreferencesMutation, tag::mutations::TagMutation,
-    todo::mutations::TodoMutation, user::mutations::UserMutation,
+    auth::mutations::AuthMutation, preferences::mutations::PreferencesMutation,
+    tag::mutations::TagMutation, todo::mutations::TodoMutation, user::mutations::UserMutation,
 };
 
 /// Every mutation.
