@@ -1,21 +1,14 @@
 //! `signUp`, `logIn` and `logOut`.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Object};
 
+use super::AuthPayload;
 use crate::{
     config::{AuthConfig, RateLimitConfig},
     error::Error,
     rate_limit::{ClientKey, RateLimiter, RetryAfter},
-    schema::{
-        context::{ClientIp, ContextExt},
-        scalars::DateTime,
-        user::User,
-    },
-    service::{
-        self,
-        auth::{NewSession, SignUp},
-        password::Passwords,
-    },
+    schema::context::{ClientIp, ContextExt},
+    service::{self, auth::SignUp, password::Passwords},
 };
 
 /// A new account.
@@ -36,27 +29,6 @@ pub struct LogInInput {
     login: String,
     /// The account's password (at most 1,024 characters).
     password: String,
-}
-
-/// A new session.
-#[derive(SimpleObject)]
-pub struct AuthPayload {
-    /// Bearer token for the Authorization header.
-    token: String,
-    /// When the token stops working.
-    expires_at: DateTime,
-    /// The signed-in user.
-    user: User,
-}
-
-impl From<NewSession> for AuthPayload {
-    fn from(session: NewSession) -> Self {
-        Self {
-            token: session.token,
-            expires_at: DateTime(session.expires_at),
-            user: User::session_owner(session.user),
-        }
-    }
 }
 
 /// Account and session mutations.
