@@ -14,12 +14,15 @@ pub mod update;
 use chrono::{DateTime, Utc};
 use entity::{todo, todo_history, todo_history::TodoAction};
 use sea_orm::{
-    ActiveValue::Set, Condition, ConnectionTrait, EntityTrait, ExprTrait, UpdateMany,
-    sea_query::Expr,
+    ActiveValue::Set, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait,
+    UpdateMany, sea_query::Expr,
 };
 
 use super::viewer::Viewer;
-use crate::error::Result;
+use crate::{
+    error::Result,
+    events::{EventKind, Events, Notice},
+};
 
 /// Rows per multi-row INSERT (the seed's bulkInsertTodos chunk).
 const CHUNK: usize = 100;
@@ -62,6 +65,24 @@ async fn insert_history(
             .await?;
     }
     Ok(())
+}
+
+/// Commits a change to `todo` that `action` by `viewer` describes: its history entry, and
+/// the notice to its owner.
+async fn commit_update(
+    txn: DatabaseTransaction,
+    events: &Events,
+    viewer: &Viewer,
+    todo: todo::Model,
+    action: TodoAction,
+    now: DateTime<Utc>,
+) -> Result<todo::Model> {
+    todo_history::Entity::insert(history(todo.id, action, viewer.user_id, now))
+        .exec_without_returning(&txn)
+        .await?;
+    let notice = Notice::todo(EventKind::Updated, todo.id, todo.user_id);
+    events.commit(txn, vec![notice]).await?;
+    Ok(todo)
 }
 
 /// Todo `id`, if `viewer` owns it.

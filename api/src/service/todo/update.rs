@@ -1,16 +1,16 @@
 //! Changing a todo's fields: `update` (compare-and-set on the version) and `toggle`.
 
 use chrono::{DateTime, Utc};
-use entity::{todo, todo::Priority, todo_history, todo_history::TodoAction};
+use entity::{todo, todo::Priority, todo_history::TodoAction};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
     sea_query::{Expr, SimpleExpr},
 };
 
-use super::{changed, history, owned_by};
+use super::{changed, commit_update, owned_by};
 use crate::{
     error::{Error, Result},
-    events::{EventKind, Events, Notice},
+    events::Events,
     service::{begin_write, now, retry::with_retry, validate, viewer::Viewer},
 };
 
@@ -119,12 +119,7 @@ pub async fn update(
         Some(false) if completion_only => TodoAction::Reopened,
         _ => TodoAction::Updated,
     };
-    todo_history::Entity::insert(history(todo.id, action, viewer.user_id, now))
-        .exec_without_returning(&txn)
-        .await?;
-    let notice = Notice::todo(EventKind::Updated, todo.id, todo.user_id);
-    events.commit(txn, vec![notice]).await?;
-    Ok(todo)
+    commit_update(txn, events, viewer, todo, action, now).await
 }
 
 fn stale(current: i32, expected: i32) -> Error {
@@ -176,12 +171,7 @@ pub async fn toggle(
         } else {
             TodoAction::Reopened
         };
-        todo_history::Entity::insert(history(todo.id, action, viewer.user_id, now))
-            .exec_without_returning(&txn)
-            .await?;
-        let notice = Notice::todo(EventKind::Updated, todo.id, todo.user_id);
-        events.commit(txn, vec![notice]).await?;
-        Ok(todo)
+        commit_update(txn, events, viewer, todo, action, now).await
     })
     .await
 }
