@@ -14,7 +14,6 @@ pub mod scalars;
 pub mod subscription;
 pub mod tag;
 pub mod todo;
-pub mod todo_mutation;
 pub mod user;
 
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};

@@ -3,21 +3,9 @@
 
 #![no_main]
 
-use api::service::page::{Cursor, SortKey};
+use api::service::page::{Cursor, Ordering, SortKey};
 use chrono::DateTime;
 use libfuzzer_sys::fuzz_target;
-
-/// Every ordering, with the kind of key its cursors carry.
-const ORDERINGS: [&str; 8] = [
-    "todo:created_at",
-    "todo:updated_at",
-    "todo:due_date",
-    "todo:priority",
-    "todo:title",
-    "tag:name",
-    "user:username",
-    "history:id",
-];
 
 /// Seconds from 0000-01-01 to 9999-12-31T23:59:59Z: the instants RFC 3339 (and so the API's
 /// DateTime input) can write.
@@ -27,13 +15,13 @@ const LAST_SECOND: i64 = 253_402_300_799;
 fuzz_target!(|data: &[u8]| {
     // Whatever a client sends, for any ordering: an error at worst, never a panic.
     let text = String::from_utf8_lossy(data);
-    for ordering in ORDERINGS {
+    for ordering in Ordering::NAMES {
         let _ = Cursor::decode(&text, ordering, "after");
     }
 
     // Every cursor the server writes decodes to itself.
     let [pick, rest @ ..] = data else { return };
-    let ordering = ORDERINGS[usize::from(*pick) % ORDERINGS.len()];
+    let ordering = Ordering::ALL[usize::from(*pick) % Ordering::ALL.len()];
     let number = |at: usize| {
         let mut bytes = [0u8; 8];
         for (i, byte) in rest.iter().skip(at).take(8).enumerate() {
@@ -43,8 +31,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let id = number(0) as i32;
     let key = match ordering {
-        "todo:due_date" if number(8) % 2 == 0 => SortKey::Null,
-        "todo:created_at" | "todo:updated_at" | "todo:due_date" => {
+        Ordering::TodoDueDate if number(8) % 2 == 0 => SortKey::Null,
+        Ordering::TodoCreatedAt | Ordering::TodoUpdatedAt | Ordering::TodoDueDate => {
             let seconds = FIRST_SECOND + number(8).rem_euclid(LAST_SECOND - FIRST_SECOND + 1);
             let nanos = (number(16) as u32) % 1_000_000_000;
             let Some(time) = DateTime::from_timestamp(seconds, nanos) else {
@@ -52,15 +40,17 @@ fuzz_target!(|data: &[u8]| {
             };
             SortKey::Time(time)
         }
-        "todo:priority" | "history:id" => SortKey::Int(number(8)),
+        Ordering::TodoPriority | Ordering::HistoryId => SortKey::Int(number(8)),
         // Stored text never holds NUL (validate::no_nul), so no cursor carries one.
-        _ => SortKey::Text(String::from_utf8_lossy(rest).replace('\0', "")),
+        Ordering::TodoTitle | Ordering::TagName | Ordering::UserUsername => {
+            SortKey::Text(String::from_utf8_lossy(rest).replace('\0', ""))
+        }
     };
     let cursor = Cursor {
-        ordering: ordering.to_owned(),
+        ordering: ordering.name().to_owned(),
         key,
         id,
     };
-    let decoded = Cursor::decode(&cursor.encode(), ordering, "after").ok();
+    let decoded = Cursor::decode(&cursor.encode(), ordering.name(), "after").ok();
     assert_eq!(decoded, Some(cursor));
 });

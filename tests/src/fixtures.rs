@@ -3,7 +3,7 @@
 //! orderings are deterministic.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use entity::{tag, todo, todo::Priority, todo_tag, user, user_preferences};
+use entity::{tag, todo, todo::Priority, todo_tag, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 
 /// 2026-01-01T00:00:00Z plus `minutes`.
@@ -30,16 +30,10 @@ pub async fn user(db: &DatabaseConnection, username: &str) -> user::Model {
     .insert(db)
     .await
     .expect("insert user");
-    user_preferences::ActiveModel {
-        user_id: Set(user.id),
-        theme: Set(user_preferences::Theme::System),
-        notifications: Set(Default::default()),
-        layout: Set(Default::default()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("insert preferences");
+    api::service::preferences::default_preferences(user.id)
+        .insert(db)
+        .await
+        .expect("insert preferences");
     user
 }
 

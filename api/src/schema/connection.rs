@@ -3,16 +3,13 @@
 
 use async_graphql::{Context, SimpleObject};
 
-use super::{
-    context::ContextExt,
-    loaders::{Loaders, TodoCountKey},
-};
+use super::{context::ContextExt, loaders::TodoCountKey};
 use crate::{
     error::Result,
     service::{
         self,
         page::{Page, PageArgs, PageLimits, Window},
-        todo_list::TodoFilter,
+        todo::list::TodoFilter,
     },
 };
 
@@ -58,13 +55,13 @@ impl TotalCount {
         match self {
             Self::Known(n) => Ok(*n),
             Self::TodosOfParent(key) => Ok(ctx
-                .app_data::<Loaders>()?
+                .loaders()?
                 .todo_count_by_parent
                 .load_one(key.clone())
                 .await
                 .map_err(|err| crate::error::Error::Internal(err.to_string()))?
                 .unwrap_or(0)),
-            Self::Todos(filter) => service::todo_list::count(db, ctx.viewer(), filter).await,
+            Self::Todos(filter) => service::todo::list::count(db, ctx.viewer(), filter).await,
             Self::Users(search) => service::user::count(db, search.as_deref()).await,
             Self::Tags(search) => service::tag::count(db, search.as_deref()).await,
             Self::History {
@@ -80,7 +77,7 @@ impl TotalCount {
                 todo_id,
                 until: None,
             } => Ok(ctx
-                .app_data::<Loaders>()?
+                .loaders()?
                 .history_count_by_todo
                 .load_one(*todo_id)
                 .await
@@ -105,6 +102,22 @@ pub async fn with_total<P>(
     let count = async { total.resolve(ctx).await.map_err(async_graphql::Error::from) };
     let (page, count) = tokio::try_join!(page, count)?;
     Ok((page, TotalCount::Known(count)))
+}
+
+/// The Relay arguments of a connection field, which its resolver takes one by one (an
+/// argument struct would be an input type in the schema, not four arguments).
+pub fn page_args(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> PageArgs {
+    PageArgs {
+        first,
+        after,
+        last,
+        before,
+    }
 }
 
 /// The validated window of a connection field's arguments.

@@ -1,13 +1,16 @@
-//! What resolvers take from the request context: the database, the viewer and the
-//! client's address.
+//! What resolvers take from the context: the schema's data, the same for every request
+//! (the database, the event hub, settings), and the request's own (the viewer, its
+//! loaders, the client's address).
 
 use std::net::IpAddr;
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
+use super::loaders::Loaders;
 use crate::{
     error::{Error, Result},
+    events::Events,
     service::viewer::Viewer,
 };
 
@@ -24,7 +27,12 @@ pub trait ContextExt {
     fn viewer(&self) -> Option<&Viewer>;
     /// The signed-in user, or UNAUTHENTICATED.
     fn require_viewer(&self) -> Result<&Viewer>;
-    /// Any other data the schema was built with.
+    /// The event hub, which changes are committed through.
+    fn events(&self) -> Result<&Events>;
+    /// The request's own loaders: each request gets new ones from its transport, so that
+    /// nothing one request loaded is served to another.
+    fn loaders(&self) -> Result<&Loaders>;
+    /// Any other data the schema was built with, the same for every request.
     fn app_data<T: Send + Sync + 'static>(&self) -> Result<&T>;
 }
 
@@ -41,6 +49,14 @@ impl ContextExt for Context<'_> {
         self.viewer().ok_or(Error::Unauthenticated(
             "Sign in first: send Authorization: Bearer <token>.",
         ))
+    }
+
+    fn events(&self) -> Result<&Events> {
+        self.app_data()
+    }
+
+    fn loaders(&self) -> Result<&Loaders> {
+        self.app_data()
     }
 
     fn app_data<T: Send + Sync + 'static>(&self) -> Result<&T> {

@@ -6,7 +6,6 @@ use entity::todo_history;
 use super::{
     connection::connection_type,
     context::ContextExt,
-    loaders::Loaders,
     node::{NodeType, global_id},
     scalars::DateTime,
     user::User,
@@ -49,7 +48,7 @@ connection_type!(
 async fn user(ctx: &Context<'_>, id: Option<i32>) -> async_graphql::Result<Option<User>> {
     let Some(id) = id else { return Ok(None) };
     Ok(ctx
-        .app_data::<Loaders>()?
+        .loaders()?
         .user_by_id
         .load_one(id)
         .await?

@@ -1,10 +1,11 @@
-//! The Mutation root, composed of one part per domain.
+//! The Mutation root, composed of one part per domain: each domain's mutations are in
+//! `schema/<domain>/mutations.rs`.
 
 use async_graphql::MergedObject;
 
 use super::{
-    auth::AuthMutation, preferences::PreferencesMutation, tag::TagMutation,
-    todo_mutation::TodoMutation, user::UserMutation,
+    auth::mutations::AuthMutation, preferences::mutations::PreferencesMutation,
+    tag::mutations::TagMutation, todo::mutations::TodoMutation, user::mutations::UserMutation,
 };
 
 /// Every mutation.

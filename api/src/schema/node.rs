@@ -7,10 +7,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use super::{
-    context::ContextExt, history::TodoHistoryEntry, loaders::Loaders, tag::Tag, todo::Todo,
-    user::User,
-};
+use super::{context::ContextExt, history::TodoHistoryEntry, tag::Tag, todo::Todo, user::User};
 use crate::{
     error::{Error, Result},
     execution::response_budget::Item,
@@ -146,7 +143,7 @@ async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
             .map(|(_, id)| *id)
             .collect()
     };
-    let loaders = ctx.app_data::<Loaders>()?;
+    let loaders = ctx.loaders()?;
     // Keep the cause for the log; the client still sees only "internal error".
     let shared = |err: std::sync::Arc<Error>| Error::Internal(format!("{err:?}"));
     let users = loaders

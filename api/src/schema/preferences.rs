@@ -1,10 +1,12 @@
-//! The `UserPreferences` type and its nested settings.
+//! The `UserPreferences` type and its nested settings; its mutation is in [`mutations`].
+
+pub mod mutations;
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use entity::user_preferences as prefs;
 
-use super::{context::ContextExt, loaders::Loaders, user::User};
-use crate::{error::Error, service};
+use super::{context::ContextExt, user::User};
+use crate::error::Error;
 
 /// Colour scheme of the user's clients.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +63,7 @@ impl UserPreferences {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         // Through the loader: a list of users' preferences must not look each one up.
         let user = ctx
-            .app_data::<Loaders>()?
+            .loaders()?
             .user_by_id
             .load_one(self.0.user_id)
             .await?
@@ -90,69 +92,5 @@ impl UserPreferences {
             sidebar: self.0.layout.sidebar,
             compact: self.0.layout.compact,
         }
-    }
-}
-
-/// Notification settings to change; absent fields keep their value.
-#[derive(async_graphql::InputObject)]
-pub struct NotificationSettingsInput {
-    /// By email.
-    email: Option<bool>,
-    /// By push notification.
-    push: Option<bool>,
-    /// How often.
-    frequency: Option<NotificationFrequency>,
-}
-
-/// Layout settings to change; absent fields keep their value.
-#[derive(async_graphql::InputObject)]
-pub struct LayoutSettingsInput {
-    /// Show the sidebar.
-    sidebar: Option<bool>,
-    /// Dense lists.
-    compact: Option<bool>,
-}
-
-/// Absent fields keep their value; nested objects merge.
-#[derive(async_graphql::InputObject)]
-pub struct UpdatePreferencesInput {
-    /// New theme.
-    theme: Option<Theme>,
-    /// Notification settings to change.
-    notifications: Option<NotificationSettingsInput>,
-    /// Layout settings to change.
-    layout: Option<LayoutSettingsInput>,
-}
-
-/// Preferences mutations.
-#[derive(Default)]
-pub struct PreferencesMutation;
-
-/// Preferences mutations.
-#[Object]
-impl PreferencesMutation {
-    /// Merges the given settings into the viewer's preferences.
-    async fn update_preferences(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdatePreferencesInput,
-    ) -> async_graphql::Result<UserPreferences> {
-        let viewer = ctx.require_viewer()?;
-        let notifications = input.notifications;
-        let layout = input.layout;
-        let changes = service::preferences::PreferenceChanges {
-            theme: input.theme.map(Into::into),
-            email: notifications.as_ref().and_then(|n| n.email),
-            push: notifications.as_ref().and_then(|n| n.push),
-            frequency: notifications
-                .as_ref()
-                .and_then(|n| n.frequency)
-                .map(Into::into),
-            sidebar: layout.as_ref().and_then(|l| l.sidebar),
-            compact: layout.as_ref().and_then(|l| l.compact),
-        };
-        Ok(UserPreferences(
-            service::preferences::update(ctx.db()?, viewer, changes).await?,
-        ))
     }
 }

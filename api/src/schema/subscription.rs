@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     error::{Error, Result},
-    events::{Closed, Delivery, EventKind, Events, Receiver, SessionEnd},
+    events::{Closed, Delivery, EventKind, Receiver, SessionEnd},
     execution::{limits::AdmittedCost, pace::Pace},
     service::{self, viewer::Viewer},
 };
@@ -119,7 +119,7 @@ impl SubscriptionRoot {
             .data_opt::<ConnectionSubscriptions>()
             .map(ConnectionSubscriptions::acquire)
             .transpose()?;
-        let events: &Events = ctx.app_data()?;
+        let events = ctx.events()?;
         let address = ctx.data_opt::<ClientIp>().map(|ip| ip.0);
         let receiver = events
             .hub()
@@ -229,7 +229,7 @@ async fn load_todo(feed: &Feed, delivery: &Delivery) -> Result<Option<Todo>> {
         && let Some(entry) = delivery.handover
     {
         let Some((todo, tag_ids)) =
-            service::transfer::handed_over(&feed.db, &feed.viewer, entry).await?
+            service::todo::transfer::handed_over(&feed.db, &feed.viewer, entry).await?
         else {
             return Ok(None);
         };
@@ -243,7 +243,7 @@ async fn load_todo(feed: &Feed, delivery: &Delivery) -> Result<Option<Todo>> {
     }
     // (A TRANSFERRED_OUT without its entry, from an instance of an older version, reads as
     // a todo no longer visible and is skipped.)
-    let todo = service::todo_list::by_ids(&feed.db, Some(&feed.viewer), &[delivery.todo_id])
+    let todo = service::todo::list::by_ids(&feed.db, Some(&feed.viewer), &[delivery.todo_id])
         .await?
         .remove(&delivery.todo_id);
     Ok(todo.map(Todo::from))

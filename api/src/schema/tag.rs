@@ -1,18 +1,20 @@
-//! The `Tag` type, `tag(name:)` and `tags`.
+//! The `Tag` type, `tag(name:)` and `tags`; its mutations are in [`mutations`].
+
+pub mod mutations;
 
 use async_graphql::{Context, ID, Object};
 use entity::tag;
 
 use super::{
-    connection::{TotalCount, connection_type, window},
+    connection::{TotalCount, connection_type, page_args, window},
     context::ContextExt,
-    node::{NodeType, decode_as, global_id},
+    node::{NodeType, global_id},
     scalars::DateTime,
     todo::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
 };
 use crate::{
     execution::plain_fields::{Plain, PlainFields},
-    service::{self, page::PageArgs, todo_list::Parent},
+    service::{self, todo::list::Parent},
 };
 
 /// A label for todos, shared by all users.
@@ -44,7 +46,10 @@ impl Tag {
     }
 
     /// Todos with this tag that the viewer may see.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the GraphQL arguments of a todo connection: one parameter each"
+    )]
     async fn todos(
         &self,
         ctx: &Context<'_>,
@@ -59,12 +64,7 @@ impl Tag {
             ctx,
             Parent::Tag,
             self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            page_args(first, after, last, before),
             filter,
             order_by,
         )
@@ -108,12 +108,7 @@ impl TagQuery {
         before: Option<String>,
         search: Option<String>,
     ) -> async_graphql::Result<TagConnection> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = page_args(first, after, last, before);
         let window = window(ctx, args, service::tag::ORDERING)?;
         let page = service::tag::page(ctx.db()?, search.as_deref(), &window).await?;
         Ok(TagConnection::new(
@@ -122,78 +117,5 @@ impl TagQuery {
             |tag| Plain(Tag(tag)),
             TotalCount::Tags(search),
         ))
-    }
-}
-
-/// A new tag.
-#[derive(async_graphql::InputObject)]
-pub struct CreateTagInput {
-    /// 1 to 50 characters after trimming; unique regardless of case.
-    name: String,
-    /// #rrggbb (7 characters); #3b82f6 when absent.
-    color: Option<String>,
-}
-
-/// Changes to a tag; absent fields keep their value.
-#[derive(async_graphql::InputObject)]
-pub struct UpdateTagInput {
-    /// The tag.
-    id: ID,
-    /// New name: 1 to 50 characters after trimming; unique regardless of case.
-    name: Option<String>,
-    /// New colour, #rrggbb (7 characters).
-    color: Option<String>,
-}
-
-/// Tag mutations.
-#[derive(Default)]
-pub struct TagMutation;
-
-/// Tag mutations. Any signed-in user may create tags; changing and deleting them is for
-/// admins (FORBIDDEN otherwise).
-#[Object]
-impl TagMutation {
-    /// Creates a tag.
-    async fn create_tag(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateTagInput,
-    ) -> async_graphql::Result<Tag> {
-        let viewer = ctx.require_viewer()?;
-        let tag =
-            service::tag::create(ctx.db()?, viewer, &input.name, input.color.as_deref()).await?;
-        Ok(Tag(tag))
-    }
-
-    /// Renames or recolours a tag (admins).
-    async fn update_tag(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateTagInput,
-    ) -> async_graphql::Result<Tag> {
-        let viewer = ctx.require_viewer()?;
-        let id = decode_as(&input.id, NodeType::Tag, "id")?;
-        let tag = service::tag::update(
-            ctx.db()?,
-            viewer,
-            id,
-            input.name.as_deref(),
-            input.color.as_deref(),
-        )
-        .await?;
-        Ok(Tag(tag))
-    }
-
-    /// Deletes a tag and removes it from every todo (admins). Returns the deleted tag.
-    async fn delete_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Tag> {
-        let viewer = ctx.require_viewer()?;
-        let id = decode_as(&id, NodeType::Tag, "id")?;
-        Ok(Tag(service::tag::delete(
-            ctx.db()?,
-            ctx.app_data()?,
-            viewer,
-            id,
-        )
-        .await?))
     }
 }

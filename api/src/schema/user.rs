@@ -1,12 +1,13 @@
-//! The `User` type, `viewer`, `user(username:)` and `updateProfile`.
+//! The `User` type, `viewer`, `users` and `user(username:)`; its mutation is in [`mutations`].
 
-use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
+pub mod mutations;
+
+use async_graphql::{Context, Enum, ID, Object};
 use entity::user;
 
 use super::{
-    connection::{TotalCount, connection_type, window},
+    connection::{TotalCount, connection_type, page_args, window},
     context::ContextExt,
-    loaders::Loaders,
     node::{NodeType, global_id},
     preferences::UserPreferences,
     scalars::DateTime,
@@ -14,7 +15,7 @@ use super::{
 };
 use crate::{
     error::Error,
-    service::{self, page::PageArgs, todo_list::Parent, user::ProfileChanges},
+    service::{self, todo::list::Parent},
 };
 
 /// What a user may do beyond their own data.
@@ -128,7 +129,10 @@ impl User {
 
     /// The user's todos that the viewer may see. Soft-deleted todos are left out unless
     /// filter.deleted is true.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the GraphQL arguments of a todo connection: one parameter each"
+    )]
     async fn todos(
         &self,
         ctx: &Context<'_>,
@@ -143,12 +147,7 @@ impl User {
             ctx,
             Parent::Owner,
             self.model.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            page_args(first, after, last, before),
             filter,
             order_by,
         )
@@ -165,7 +164,7 @@ impl User {
             return Ok(None);
         }
         let prefs = ctx
-            .app_data::<Loaders>()?
+            .loaders()?
             .preferences_by_user_id
             .load_one(self.model.id)
             .await?
@@ -204,12 +203,7 @@ impl UserQuery {
     ) -> async_graphql::Result<UserConnection> {
         let window = window(
             ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            page_args(first, after, last, before),
             service::user::ORDERING,
         )?;
         let page = service::user::page(ctx.db()?, search.as_deref(), &window).await?;
@@ -230,41 +224,5 @@ impl UserQuery {
         Ok(service::user::find_by_username(ctx.db()?, &username)
             .await?
             .map(User::from))
-    }
-}
-
-/// Changes to the viewer's profile. Absent fields keep their value.
-#[derive(InputObject)]
-pub struct UpdateProfileInput {
-    /// New username: 3 to 32 letters, digits, '_', '-' or '.'; unique.
-    username: Option<String>,
-    /// New avatar URL (http or https, at most 2,048 characters); null removes it.
-    avatar_url: MaybeUndefined<String>,
-    /// New bio, up to 1,000 characters; null empties it.
-    bio: MaybeUndefined<String>,
-}
-
-/// Profile mutations.
-#[derive(Default)]
-pub struct UserMutation;
-
-/// Mutations of the viewer's profile.
-#[Object]
-impl UserMutation {
-    /// Changes the viewer's own profile and returns it.
-    async fn update_profile(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateProfileInput,
-    ) -> async_graphql::Result<User> {
-        let viewer = ctx.require_viewer()?;
-        let changes = ProfileChanges {
-            username: input.username,
-            // Absent → None (keep); null → Some(None) (clear); a value → Some(Some(v)).
-            avatar_url: input.avatar_url.into(),
-            bio: input.bio.into(),
-        };
-        let user = service::user::update_profile(ctx.db()?, viewer, changes).await?;
-        Ok(user.into())
     }
 }

@@ -6,7 +6,7 @@
 //! million todos, which row-at-a-time inserts would take many minutes to write.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{tag, todo, todo_tag, user, user_preferences};
+use entity::{tag, todo, todo_tag, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
@@ -15,7 +15,7 @@ use sea_orm::{
 use crate::{
     error::{Error, Result},
     seed::demo::{Lcg, generated_todo},
-    service::{now, password::Passwords},
+    service::{now, password::Passwords, preferences::default_preferences},
 };
 
 /// Every benchmark user's password (the data is for load tests, never for real accounts).
@@ -102,15 +102,7 @@ pub async fn seed(
         .collect();
     insert_chunked(&txn, users).await?;
     let user_ids = ids::<user::Entity>(&txn, user::Column::Id).await?;
-    let preferences = user_ids
-        .iter()
-        .map(|&user_id| user_preferences::ActiveModel {
-            user_id: Set(user_id),
-            theme: Set(user_preferences::Theme::System),
-            notifications: Set(Default::default()),
-            layout: Set(Default::default()),
-            ..Default::default()
-        });
+    let preferences = user_ids.iter().map(|&user_id| default_preferences(user_id));
     insert_chunked(&txn, preferences.collect()).await?;
 
     let tags = (1..=size.tags).map(|n| tag::ActiveModel {

@@ -2,13 +2,15 @@
 //! [`Viewer`].
 
 use chrono::{DateTime, Utc};
-use entity::{session, user, user_preferences};
+use entity::{session, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, SqlErr, sea_query::Expr,
 };
 
-use super::{login_throttle, now, password::Passwords, token, validate, viewer::Viewer};
+use super::{
+    login_throttle, now, password::Passwords, preferences, token, validate, viewer::Viewer,
+};
 use crate::{
     config::{AuthConfig, RateLimitConfig},
     error::{Error, Result},
@@ -89,15 +91,9 @@ pub async fn sign_up_from(
     .insert(&txn)
     .await
     .map_err(taken_name)?;
-    user_preferences::ActiveModel {
-        user_id: Set(user.id),
-        theme: Set(user_preferences::Theme::System),
-        notifications: Set(Default::default()),
-        layout: Set(Default::default()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    preferences::default_preferences(user.id)
+        .insert(&txn)
+        .await?;
     let ip = ip.map(crate::rate_limit::network_text);
     let session = start_session(&txn, settings, user, now, ip).await?;
     txn.commit().await?;

@@ -16,7 +16,7 @@ use super::{
 use crate::error::Result;
 
 /// The ordering of history lists: newest (highest id) first.
-pub const ORDERING: &str = "history:id";
+pub const ORDERING: &str = page::Ordering::HistoryId.name();
 
 const SORT: Sort = Sort {
     key_sql: r#""todo_history"."id""#,

@@ -1,9 +1,21 @@
 //! The users' preferences rows.
 
 use entity::user_preferences;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::error::{Error, Result};
+
+/// The preferences row a new user starts with: the system theme and the default
+/// notification and layout settings.
+pub fn default_preferences(user_id: i32) -> user_preferences::ActiveModel {
+    user_preferences::ActiveModel {
+        user_id: Set(user_id),
+        theme: Set(user_preferences::Theme::System),
+        notifications: Set(Default::default()),
+        layout: Set(Default::default()),
+        ..Default::default()
+    }
+}
 
 /// The preferences of `user_id`. Every user has a row (sign-up writes it), so a missing
 /// one is the server's fault.

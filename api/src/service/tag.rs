@@ -1,5 +1,7 @@
-//! Tags: reading them (by todo, sorted by name ignoring case; by name; as a searchable list), creating
-//! missing ones race-free, and the admin-only changes.
+//! Tags: reading them (by todo, sorted by name ignoring case; by name; as a searchable
+//! list), creating missing ones race-free, and renaming them (admins). Deleting a tag
+//! changes every todo that carries it, so it is a todo change:
+//! [`todo::tags::delete_tag`](super::todo::tags::delete_tag).
 
 use std::collections::HashMap;
 
@@ -7,25 +9,21 @@ use entity::{tag, todo_tag};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, SqlErr,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, SqlErr,
     sea_query::{Expr, Func, OnConflict, Query},
 };
 
 use super::{
     now,
-    page::{Cursor, Page, Sort, SortKey, Window},
-    retry::with_retry,
-    search, todo_write, validate,
+    page::{Cursor, Ordering, Page, Sort, SortKey, Window},
+    search, validate,
     viewer::Viewer,
 };
-use crate::{
-    error::{Error, Result},
-    events::Events,
-};
+use crate::error::{Error, Result};
 
 /// The ordering of tag lists: by name.
-pub const ORDERING: &str = "tag:name";
+pub const ORDERING: &str = Ordering::TagName.name();
 
 const SORT: Sort = Sort {
     key_sql: r#""tags"."name""#,
@@ -235,7 +233,8 @@ pub async fn create(
     .map_err(|err| taken(err, "name"))
 }
 
-fn require_admin(viewer: &Viewer) -> Result<()> {
+/// FORBIDDEN unless `viewer` is an admin: only admins change or delete tags.
+pub(crate) fn require_admin(viewer: &Viewer) -> Result<()> {
     if viewer.is_admin() {
         Ok(())
     } else {
@@ -273,29 +272,4 @@ pub async fn update(
         Err(DbErr::RecordNotUpdated) => Err(Error::NotFound("tag")),
         Err(err) => Err(taken(err, "name")),
     }
-}
-
-/// Deletes a tag; admins only. Returns the deleted tag. Each todo that carried it changes
-/// (see [`todo_write::untag_everywhere`]) in the same transaction, and its owner hears of it.
-pub async fn delete(
-    db: &DatabaseConnection,
-    events: &Events,
-    viewer: &Viewer,
-    id: i32,
-) -> Result<tag::Model> {
-    require_admin(viewer)?;
-    with_retry(|| async {
-        let txn = super::begin_write(db).await?;
-        let notices = todo_write::untag_everywhere(&txn, viewer, id).await?;
-        let deleted = tag::Entity::delete_many()
-            .filter(tag::COLUMN.id.eq(id))
-            .exec_with_returning(&txn)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(Error::NotFound("tag"))?;
-        events.commit(txn, notices).await?;
-        Ok(deleted)
-    })
-    .await
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::{
     auth::taken_name,
     now,
-    page::{Cursor, Page, Sort, SortKey, Window},
+    page::{Cursor, Ordering, Page, Sort, SortKey, Window},
     validate,
     viewer::Viewer,
 };
@@ -75,7 +75,7 @@ pub async fn update_profile(
 }
 
 /// The ordering of user lists: by username.
-pub const ORDERING: &str = "user:username";
+pub const ORDERING: &str = Ordering::UserUsername.name();
 
 const SORT: Sort = Sort {
     key_sql: r#""users"."username""#,

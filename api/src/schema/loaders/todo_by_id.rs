@@ -22,6 +22,6 @@ impl Loader<i32> for TodoByIdLoader {
     type Error = LoadError;
 
     async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        Ok(service::todo_list::by_ids(&self.db, self.viewer.as_ref(), ids).await?)
+        Ok(service::todo::list::by_ids(&self.db, self.viewer.as_ref(), ids).await?)
     }
 }

@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use super::LoadError;
 use crate::service::{
     self,
-    todo_list::{Parent, TodoFilter},
+    todo::list::{Parent, TodoFilter},
     viewer::Viewer,
 };
 
@@ -46,7 +46,7 @@ impl Loader<TodoCountKey> for TodoCountByParentLoader {
         }
         let mut counts = HashMap::new();
         for ((parent, filter), ids) in groups {
-            let found = service::todo_list::counts_by_parent(
+            let found = service::todo::list::counts_by_parent(
                 &self.db,
                 self.viewer.as_ref(),
                 parent,

@@ -11,7 +11,7 @@ use super::LoadError;
 use crate::service::{
     self,
     page::Page,
-    todo_list::{Parent, TodoListQuery},
+    todo::list::{Parent, TodoListQuery},
     viewer::Viewer,
 };
 
@@ -52,7 +52,7 @@ impl Loader<TodoPageKey> for TodoPageByParentLoader {
         }
         let mut pages = HashMap::new();
         for ((parent, query), ids) in groups {
-            let mut by_parent = service::todo_list::pages_by_parent(
+            let mut by_parent = service::todo::list::pages_by_parent(
                 &self.db,
                 self.viewer.as_ref(),
                 parent,

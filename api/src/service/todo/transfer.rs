@@ -6,14 +6,15 @@ use entity::{
     todo_tag, user,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    JoinType, QueryFilter, QuerySelect, RelationTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
+    QueryFilter, QuerySelect, RelationTrait, sea_query::Expr,
 };
 
-use super::{now, retry::with_retry, viewer::Viewer};
+use super::changed;
 use crate::{
     error::{Error, Result},
     events::{EventKind, Events, Notice},
+    service::{begin_write, now, retry::with_retry, viewer::Viewer},
 };
 
 /// Gives the viewer's todo `id` to `to_user_id`. The row is locked (SELECT ... FOR UPDATE on
@@ -27,7 +28,7 @@ pub async fn transfer(
     to_user_id: i32,
 ) -> Result<todo::Model> {
     with_retry(|| async {
-        let txn = super::begin_write(db).await?;
+        let txn = begin_write(db).await?;
         let locked = todo::Entity::find_by_id(id)
             .lock_exclusive()
             .one(&txn)
@@ -43,13 +44,8 @@ pub async fn transfer(
             return Err(Error::invalid("toUserId", "No active user has this ID."));
         }
         let now = now();
-        let moved = todo::Entity::update_many()
+        let moved = changed(now)
             .col_expr(todo::Column::UserId, Expr::val(to_user_id))
-            .col_expr(
-                todo::Column::Version,
-                Expr::col(todo::Column::Version).add(1),
-            )
-            .col_expr(todo::Column::UpdatedAt, Expr::val(now))
             .filter(todo::COLUMN.id.eq(todo.id))
             .filter(todo::COLUMN.user_id.eq(viewer.user_id))
             .exec_with_returning(&txn)

@@ -1,8 +1,8 @@
-//! Todo mutations: thin wrappers over `service::todo_write` and `service::transfer`.
+//! Todo mutations: thin wrappers over `service::todo`.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
-use super::{
+use crate::schema::{
     context::ContextExt,
     node::{NodeType, decode_as, global_id},
     scalars::DateTime,
@@ -13,7 +13,7 @@ use crate::{
     execution::response_budget::Item,
     service::{
         self,
-        todo_write::{NewTodo, TodoChanges},
+        todo::{create::NewTodo, update::TodoChanges},
     },
 };
 
@@ -122,7 +122,7 @@ impl TodoMutation {
     ) -> async_graphql::Result<Todo> {
         let viewer = ctx.require_viewer()?;
         let created =
-            service::todo_write::create(ctx.db()?, ctx.app_data()?, viewer, vec![input.into()])
+            service::todo::create::create(ctx.db()?, ctx.events()?, viewer, vec![input.into()])
                 .await?;
         let todo = created
             .into_iter()
@@ -140,7 +140,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let todos = input.into_iter().map(NewTodo::from).collect();
         let created =
-            service::todo_write::create(ctx.db()?, ctx.app_data()?, viewer, todos).await?;
+            service::todo::create::create(ctx.db()?, ctx.events()?, viewer, todos).await?;
         Ok(created
             .into_iter()
             .map(|todo| Item(Todo::from(todo)))
@@ -156,7 +156,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let (id, changes) = input.changes()?;
         Ok(Todo::from(
-            service::todo_write::update(ctx.db()?, ctx.app_data()?, viewer, id, changes).await?,
+            service::todo::update::update(ctx.db()?, ctx.events()?, viewer, id, changes).await?,
         ))
     }
 
@@ -165,7 +165,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         Ok(Todo::from(
-            service::todo_write::toggle(ctx.db()?, ctx.app_data()?, viewer, id).await?,
+            service::todo::update::toggle(ctx.db()?, ctx.events()?, viewer, id).await?,
         ))
     }
 
@@ -174,7 +174,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         Ok(Todo::from(
-            service::todo_write::set_deleted(ctx.db()?, ctx.app_data()?, viewer, id, true).await?,
+            service::todo::delete::set_deleted(ctx.db()?, ctx.events()?, viewer, id, true).await?,
         ))
     }
 
@@ -183,7 +183,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         Ok(Todo::from(
-            service::todo_write::set_deleted(ctx.db()?, ctx.app_data()?, viewer, id, false).await?,
+            service::todo::delete::set_deleted(ctx.db()?, ctx.events()?, viewer, id, false).await?,
         ))
     }
 
@@ -193,7 +193,7 @@ impl TodoMutation {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<DeleteCompletedTodosPayload> {
         let viewer = ctx.require_viewer()?;
-        let ids = service::todo_write::delete_completed(ctx.db()?, ctx.app_data()?, viewer).await?;
+        let ids = service::todo::delete::delete_completed(ctx.db()?, ctx.events()?, viewer).await?;
         Ok(DeleteCompletedTodosPayload {
             deleted_count: i32::try_from(ids.len()).unwrap_or(i32::MAX),
             deleted_ids: ids
@@ -214,7 +214,7 @@ impl TodoMutation {
         let id = decode_as(&id, NodeType::Todo, "id")?;
         let to = decode_as(&to_user_id, NodeType::User, "toUserId")?;
         Ok(Todo::from(
-            service::transfer::transfer(ctx.db()?, ctx.app_data()?, viewer, id, to).await?,
+            service::todo::transfer::transfer(ctx.db()?, ctx.events()?, viewer, id, to).await?,
         ))
     }
 
@@ -229,7 +229,7 @@ impl TodoMutation {
         let viewer = ctx.require_viewer()?;
         let id = decode_as(&id, NodeType::Todo, "id")?;
         Ok(Todo::from(
-            service::todo_write::set_tags(ctx.db()?, ctx.app_data()?, viewer, id, &tags).await?,
+            service::todo::tags::set_tags(ctx.db()?, ctx.events()?, viewer, id, &tags).await?,
         ))
     }
 }

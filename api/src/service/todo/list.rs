@@ -1,135 +1,33 @@
-//! Listing todos: filters, orders, who may see what, and pages for many parents at once.
+//! Listing todos: who may see what, and pages for many parents at once; the filters and
+//! orders are in `list/filter.rs` and `list/order.rs`.
 //!
 //! A nested connection (`users { todos(first: 10) }`) asks for one page per parent. All of
 //! them come from one statement: `ROW_NUMBER() OVER (PARTITION BY <parent> ORDER BY ...)`
 //! numbers each parent's rows and the outer query keeps the first `size + 1` of each. Counts
 //! for all parents come from one grouped statement.
 
+mod filter;
+mod order;
+
+pub use filter::TodoFilter;
+pub use order::{TodoOrder, TodoOrderField};
+
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use entity::{tag, todo, todo::Priority, todo_tag};
+use entity::{todo, todo_tag};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, Iterable, JoinType,
-    QueryFilter, QuerySelect, QueryTrait, RelationTrait, Select, Statement,
-    sea_query::{Expr, Query},
+    Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, Iterable, JoinType, QueryFilter,
+    QuerySelect, QueryTrait, RelationTrait, Select, Statement, sea_query::Expr,
 };
 
-use super::{
-    now,
-    page::{self, Cursor, Page, Sort, SortKey, Window},
-    search,
-    viewer::Viewer,
+use self::filter::filter_condition;
+use crate::{
+    error::Result,
+    service::{
+        page::{self, Page, Window},
+        viewer::Viewer,
+    },
 };
-use crate::error::Result;
-
-/// Conditions on todos; all given ones must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct TodoFilter {
-    /// Done or not.
-    pub completed: Option<bool>,
-    /// Any of these priorities.
-    pub priorities: Option<Vec<Priority>>,
-    /// Case-insensitive substring of title or description; `%` and `_` match themselves.
-    pub search: Option<String>,
-    /// Due in the past and not completed (or, with false, the opposite).
-    pub overdue: Option<bool>,
-    /// Due strictly before.
-    pub due_before: Option<DateTime<Utc>>,
-    /// Due strictly after.
-    pub due_after: Option<DateTime<Utc>>,
-    /// Has at least one of these tag names.
-    pub tags: Option<Vec<String>>,
-    /// true: only soft-deleted todos; otherwise only live ones.
-    pub deleted: Option<bool>,
-}
-
-/// What todos can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TodoOrderField {
-    /// Creation time.
-    CreatedAt,
-    /// Last change.
-    UpdatedAt,
-    /// Due date; todos without one come last.
-    DueDate,
-    /// low < medium < high.
-    Priority,
-    /// Title.
-    Title,
-}
-
-/// A sort order; ties are broken by id in the same direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TodoOrder {
-    /// Sort key.
-    pub field: TodoOrderField,
-    /// Descending?
-    pub descending: bool,
-}
-
-impl Default for TodoOrder {
-    fn default() -> Self {
-        Self {
-            field: TodoOrderField::CreatedAt,
-            descending: true,
-        }
-    }
-}
-
-/// Priority as a number, so that both backends sort it low < medium < high (SQLite would
-/// sort the text alphabetically).
-const PRIORITY_RANK: &str =
-    r#"(CASE "todos"."priority" WHEN 'low' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END)"#;
-
-impl TodoOrder {
-    /// The name cursors carry, so that a cursor of one ordering is refused by another.
-    pub fn cursor_name(&self) -> &'static str {
-        match self.field {
-            TodoOrderField::CreatedAt => "todo:created_at",
-            TodoOrderField::UpdatedAt => "todo:updated_at",
-            TodoOrderField::DueDate => "todo:due_date",
-            TodoOrderField::Priority => "todo:priority",
-            TodoOrderField::Title => "todo:title",
-        }
-    }
-
-    fn sort(&self) -> Sort {
-        let (key_sql, nullable) = match self.field {
-            TodoOrderField::CreatedAt => (r#""todos"."created_at""#, false),
-            TodoOrderField::UpdatedAt => (r#""todos"."updated_at""#, false),
-            TodoOrderField::DueDate => (r#""todos"."due_date""#, true),
-            TodoOrderField::Priority => (PRIORITY_RANK, false),
-            TodoOrderField::Title => (r#""todos"."title""#, false),
-        };
-        Sort {
-            key_sql,
-            id_sql: r#""todos"."id""#,
-            descending: self.descending,
-            nullable,
-        }
-    }
-
-    /// The cursor of `todo` in this ordering.
-    pub fn cursor(&self, todo: &todo::Model) -> Cursor {
-        let key = match self.field {
-            TodoOrderField::CreatedAt => SortKey::Time(todo.created_at),
-            TodoOrderField::UpdatedAt => SortKey::Time(todo.updated_at),
-            TodoOrderField::DueDate => todo.due_date.map_or(SortKey::Null, SortKey::Time),
-            TodoOrderField::Priority => SortKey::Int(match todo.priority {
-                Priority::Low => 0,
-                Priority::Medium => 1,
-                Priority::High => 2,
-            }),
-            TodoOrderField::Title => SortKey::Text(todo.title.clone()),
-        };
-        Cursor {
-            ordering: self.cursor_name().to_owned(),
-            key,
-            id: todo.id,
-        }
-    }
-}
 
 /// One page request of a todo list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -164,72 +62,6 @@ fn visible_to(viewer: Option<&Viewer>) -> Option<Condition> {
         Some(v) if v.is_admin() => Some(Condition::all()),
         Some(v) => Some(Condition::all().add(todo::COLUMN.user_id.eq(v.user_id))),
     }
-}
-
-fn filter_condition(filter: &TodoFilter, backend: DbBackend) -> Condition {
-    let mut all = Condition::all();
-    all = if filter.deleted == Some(true) {
-        all.add(todo::COLUMN.deleted_at.is_not_null())
-    } else {
-        all.add(todo::COLUMN.deleted_at.is_null())
-    };
-    if let Some(completed) = filter.completed {
-        all = all.add(todo::COLUMN.completed.eq(completed));
-    }
-    if let Some(priorities) = &filter.priorities {
-        all = all.add(todo::Column::Priority.is_in(priorities.iter().copied()));
-    }
-    if let Some(search) = &filter.search {
-        all = all.add(
-            Condition::any()
-                .add(search::contains(r#""todos"."title""#, search, backend))
-                .add(search::contains(
-                    r#""todos"."description""#,
-                    search,
-                    backend,
-                )),
-        );
-    }
-    if let Some(overdue) = filter.overdue {
-        // A todo without a due date is never overdue; the explicit IS NOT NULL keeps
-        // `overdue: false` from dropping it through SQL's three-valued NOT.
-        let is_overdue = Condition::all()
-            .add(todo::COLUMN.due_date.is_not_null())
-            .add(todo::COLUMN.due_date.lt(now()))
-            .add(todo::COLUMN.completed.eq(false));
-        all = all.add(if overdue {
-            is_overdue
-        } else {
-            is_overdue.not()
-        });
-    }
-    if let Some(before) = filter.due_before {
-        all = all.add(todo::COLUMN.due_date.lt(before));
-    }
-    if let Some(after) = filter.due_after {
-        all = all.add(todo::COLUMN.due_date.gt(after));
-    }
-    if let Some(names) = &filter.tags {
-        let tagged = Query::select()
-            .expr(Expr::val(1))
-            .from(todo_tag::Entity)
-            .inner_join(
-                tag::Entity,
-                Expr::col((tag::Entity, tag::Column::Id))
-                    .equals((todo_tag::Entity, todo_tag::Column::TagId)),
-            )
-            .and_where(
-                Expr::col((todo_tag::Entity, todo_tag::Column::TodoId))
-                    .equals((todo::Entity, todo::Column::Id)),
-            )
-            .and_where(
-                Expr::cust(r#"LOWER("tags"."name")"#)
-                    .is_in(names.iter().map(|n| n.trim().to_lowercase())),
-            )
-            .to_owned();
-        all = all.add(Expr::exists(tagged));
-    }
-    all
 }
 
 /// The parent a nested todo list hangs off.

@@ -1,0 +1,31 @@
+//! Persisted queries and trusted documents.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Persisted queries: Apollo's automatic persisted queries (APQ), or a fixed list of
+/// trusted documents.
+#[derive(Debug, Clone, Args)]
+pub struct DocumentsConfig {
+    /// Documents remembered for automatic persisted queries (least recently used are
+    /// forgotten first); 0 turns APQ off.
+    #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
+    pub apq_cache_size: usize,
+
+    /// Most bytes of document text the APQ cache holds (least recently used are forgotten
+    /// first), so that its memory is bounded whatever the documents' sizes.
+    #[arg(
+        long,
+        env = "APQ_CACHE_BYTES",
+        default_value_t = 8 * 1024 * 1024,
+        global = true
+    )]
+    pub apq_cache_bytes: usize,
+
+    /// Run only the operations of this manifest: a JSON object of hash → document, as
+    /// Relay's persisted-query output and graphql-codegen's client preset write. Anything
+    /// else is refused, introspection included, and APQ registration is off.
+    #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
+    pub trusted_documents: Option<PathBuf>,
+}
