@@ -74,7 +74,7 @@ pub struct Config {
 
     /// Milliseconds a DataLoader batch waits for more keys once the request is idle. Batches
     /// already wait until the request has registered every key it can (see
-    /// `graphql::loaders::quiescence`), so the default adds no latency.
+    /// `execution::quiescence`), so the default adds no latency.
     #[arg(long, env = "DATALOADER_DELAY_MS", default_value_t = 0, global = true)]
     pub dataloader_delay_ms: u64,
 
