@@ -3,11 +3,6 @@
 //! host blocked and reported, so the IDE is proven to work offline; and the embedded files
 //! it loads, with their types and cache headers.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use std::{
     path::{Path, PathBuf},
     process::Command,

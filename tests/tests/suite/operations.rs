@@ -7,12 +7,6 @@
 //! `api/tests/admin_cli.rs` runs the built `api` binary itself (only the api package's own
 //! tests can find that binary).
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use std::{
     collections::BTreeMap,
     io::Read,
@@ -106,14 +100,8 @@ async fn subscribe(app: &TestApp, token: &str) -> WebSocketStream<MaybeTlsStream
     socket
 }
 
-async fn metrics_serve_every_series_off_the_public_listener(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.telemetry.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
-    })
-    .await
-    else {
-        return;
-    };
+async fn metrics_serve_every_series_off_the_public_listener(app: TestApp) {
+    let backend = app.backend();
     // Not on the public listener: clients never see the server's internals.
     let public = reqwest::get(app.url("/metrics")).await.expect("an answer");
     assert_eq!(public.status(), 404);
@@ -238,7 +226,12 @@ async fn metrics_serve_every_series_off_the_public_listener(backend: Backend) {
     // There before any rejection, so that alerts see 0 rather than no data.
     assert!(value(&samples, limited, &[("kind", "request")]).is_some());
 }
-tests::both_backends!(metrics_serve_every_series_off_the_public_listener);
+tests::both_backends!(
+    metrics_serve_every_series_off_the_public_listener,
+    |config| {
+        config.telemetry.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    }
+);
 
 /// The real server in a child process; killed when dropped.
 struct Server(Child);
@@ -398,10 +391,7 @@ async fn json_logs_carry_each_request_and_never_its_secrets() {
 const USER_TODOS: &str =
     "query($name: String!) { user(username: $name) { todos { totalCount nodes { title } } } }";
 
-async fn admin_grant_and_revoke_change_what_a_user_sees(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn admin_grant_and_revoke_change_what_a_user_sees(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
     let (bob, _) = app.sign_up("bob").await;
     let created = app
@@ -465,35 +455,3 @@ async fn admin_grant_and_revoke_change_what_a_user_sees(backend: Backend) {
     ));
 }
 tests::both_backends!(admin_grant_and_revoke_change_what_a_user_sees);
-
-async fn seed_demo_creates_an_admin_who_sees_the_demo_todos(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
-    let mut config = api::Config::defaults();
-    config.database_url = app.database_url().to_owned();
-    let login = api::seed_demo(&config).await.expect("seed");
-    let log_in = "mutation($login: String!, $password: String!) { logIn(input: { login: $login, password: $password }) { token } }";
-    let mut seen = Vec::new();
-    for username in [login.username, login.admin_username] {
-        let body = app
-            .gql(
-                log_in,
-                json!({ "login": username, "password": login.password }),
-            )
-            .await;
-        let token = body["data"]["logIn"]["token"].as_str().expect("a token");
-        let sams = app
-            .gql_as(token, USER_TODOS, json!({ "name": "sam" }))
-            .await;
-        seen.push(
-            sams["data"]["user"]["todos"]["totalCount"]
-                .as_i64()
-                .unwrap(),
-        );
-    }
-    // The demo user sees none of sam's todos; the admin sees all of them.
-    assert_eq!(seen[0], 0);
-    assert!(seen[1] > 50, "{seen:?}");
-}
-tests::both_backends!(seed_demo_creates_an_admin_who_sees_the_demo_todos);

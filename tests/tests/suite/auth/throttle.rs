@@ -1,13 +1,7 @@
 //! Throttling that stops abuse without locking anyone out: log-in failures per account and
-//! address, IPv6 counted per /64, per-address allowances for sign-ups and log-ins, the
+//! address (with Retry-After, and concurrent guesses held to the limit), IPv6 counted per /64, per-address allowances for sign-ups and log-ins, the
 //! points of password work, a rate-limit map that a flood of new keys cannot reset, and
 //! the sweep of expired sessions. Several clients are played with `--client-ip-header`.
-
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
 
 use std::time::Duration;
 
@@ -16,7 +10,7 @@ use entity::{session, user};
 use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::{
-    Backend, both_backends,
+    both_backends,
     test_app::{TestApp, error_code},
 };
 
@@ -30,18 +24,25 @@ const SIGN_UP: &str = "mutation($input: SignUpInput!) { signUp(input: $input) { 
 /// A query that costs points but reads nothing private.
 const USERS: &str = "{ users(first: 20) { totalCount } }";
 
-/// A server that believes `x-forwarded-for`, adjusted by `configure`.
-async fn start(backend: Backend, configure: impl FnOnce(&mut api::Config)) -> Option<TestApp> {
-    TestApp::start_with(backend, |config| {
-        config.http.client_ip_header = Some(IP_HEADER.to_owned());
-        configure(config);
-    })
-    .await
+/// A server that believes `x-forwarded-for`: each test's configuration starts with this.
+fn behind_proxy(config: &mut api::Config) {
+    config.http.client_ip_header = Some(IP_HEADER.to_owned());
 }
 
 /// POSTs `query` from `ip` (the peer's own address, 127.0.0.1, with `None`); returns the
 /// status and the body.
 async fn post(app: &TestApp, ip: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+    let (status, _, body) = post_seeing_retry(app, ip, query, variables).await;
+    (status, body)
+}
+
+/// Like [`post`], also returning the Retry-After header.
+async fn post_seeing_retry(
+    app: &TestApp,
+    ip: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> (u16, Option<u64>, Value) {
     let mut request = app
         .client()
         .post(app.url("/graphql"))
@@ -51,7 +52,12 @@ async fn post(app: &TestApp, ip: Option<&str>, query: &str, variables: Value) ->
     }
     let response = request.send().await.expect("the server answers");
     let status = response.status().as_u16();
-    (status, response.json().await.expect("JSON"))
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (status, retry_after, response.json().await.expect("JSON"))
 }
 
 async fn log_in(app: &TestApp, ip: Option<&str>, login: &str, password: &str) -> (u16, Value) {
@@ -71,14 +77,7 @@ fn logged_in(body: &Value) -> bool {
 /// An attacker's twenty wrong guesses from four other addresses reach the account's limit
 /// (set to 10 here), yet the owner, who has a session from their own address, logs in
 /// from there with the right password; a new address is refused.
-async fn guesses_from_elsewhere_do_not_lock_the_owner_out(backend: Backend) {
-    let Some(app) = start(backend, |config| {
-        config.rate_limits.login_max_failures_per_account = 10;
-    })
-    .await
-    else {
-        return;
-    };
+async fn guesses_from_elsewhere_do_not_lock_the_owner_out(app: TestApp) {
     // Signed up from 127.0.0.1: that session marks the owner's address.
     app.sign_up("erin").await;
     let mut refused = 0;
@@ -105,14 +104,14 @@ async fn guesses_from_elsewhere_do_not_lock_the_owner_out(backend: Backend) {
         "{body}"
     );
 }
-both_backends!(guesses_from_elsewhere_do_not_lock_the_owner_out);
+both_backends!(guesses_from_elsewhere_do_not_lock_the_owner_out, |config| {
+    behind_proxy(config);
+    config.rate_limits.login_max_failures_per_account = 10;
+});
 
 /// Guesses by username and by email count against one account: five in all, not five
 /// each, and then the right password is refused from that address too.
-async fn username_and_email_share_one_count(backend: Backend) {
-    let Some(app) = start(backend, |_| {}).await else {
-        return;
-    };
+async fn username_and_email_share_one_count(app: TestApp) {
     app.sign_up("carol").await;
     for login in [
         "carol",
@@ -136,19 +135,11 @@ async fn username_and_email_share_one_count(backend: Backend) {
     let (_, body) = log_in(&app, None, "carol@example.com", "password123").await;
     assert!(logged_in(&body), "{body}");
 }
-both_backends!(username_and_email_share_one_count);
+both_backends!(username_and_email_share_one_count, behind_proxy);
 
 /// IPv6 clients are counted per /64: rotating the low 64 bits neither refills the rate
 /// limit nor buys more log-in guesses; another /64 is another client.
-async fn ipv6_addresses_of_one_64_share_a_bucket(backend: Backend) {
-    let Some(app) = start(backend, |config| {
-        config.rate_limits.anonymous_points = 100;
-        config.rate_limits.window_secs = 600;
-    })
-    .await
-    else {
-        return;
-    };
+async fn ipv6_addresses_of_one_64_share_a_bucket(app: TestApp) {
     let mut first_refusal = None;
     for n in 1..=10 {
         let ip = format!("2001:db8:1:2::{n:x}");
@@ -180,7 +171,11 @@ async fn ipv6_addresses_of_one_64_share_a_bucket(backend: Backend) {
         "the sixth guess from the /64: {body}"
     );
 }
-both_backends!(ipv6_addresses_of_one_64_share_a_bucket);
+both_backends!(ipv6_addresses_of_one_64_share_a_bucket, |config| {
+    behind_proxy(config);
+    config.rate_limits.anonymous_points = 100;
+    config.rate_limits.window_secs = 600;
+});
 
 fn sign_up_input(username: &str) -> Value {
     json!({ "input": {
@@ -192,15 +187,7 @@ fn sign_up_input(username: &str) -> Value {
 
 /// Sign-ups over the per-address allowance are RATE_LIMITED before anything is hashed or
 /// written; another address may still sign up. Successful log-ins have an allowance too.
-async fn sign_ups_and_log_ins_are_limited_per_address(backend: Backend) {
-    let Some(app) = start(backend, |config| {
-        config.rate_limits.sign_ups_per_hour = 2;
-        config.rate_limits.log_ins_per_hour = 2;
-    })
-    .await
-    else {
-        return;
-    };
+async fn sign_ups_and_log_ins_are_limited_per_address(app: TestApp) {
     let from = Some("198.51.100.20");
     // A mistake that is refused before the password is hashed uses none of the allowance.
     let mut short = sign_up_input("short");
@@ -240,20 +227,15 @@ async fn sign_ups_and_log_ins_are_limited_per_address(backend: Backend) {
     let (_, body) = log_in(&app, Some("198.51.100.21"), "two", "password123").await;
     assert!(logged_in(&body), "{body}");
 }
-both_backends!(sign_ups_and_log_ins_are_limited_per_address);
+both_backends!(sign_ups_and_log_ins_are_limited_per_address, |config| {
+    behind_proxy(config);
+    config.rate_limits.sign_ups_per_hour = 2;
+    config.rate_limits.log_ins_per_hour = 2;
+});
 
 /// A sign-up costs `--password-points` on top of its operation's cost: an anonymous budget
 /// of 1,000 points pays for two at 400, not a hundred at 10.
-async fn sign_ups_cost_password_points(backend: Backend) {
-    let Some(app) = start(backend, |config| {
-        config.rate_limits.anonymous_points = 1000;
-        config.rate_limits.window_secs = 3600;
-        config.rate_limits.password_points = 400;
-    })
-    .await
-    else {
-        return;
-    };
+async fn sign_ups_cost_password_points(app: TestApp) {
     let from = Some("198.51.100.30");
     for name in ["one", "two"] {
         let (_, body) = post(&app, from, SIGN_UP, sign_up_input(name)).await;
@@ -268,18 +250,16 @@ async fn sign_ups_cost_password_points(backend: Backend) {
     let (status, body) = log_in(&app, from, "one", "password123").await;
     assert_eq!(status, 429, "a log-in checks a password too: {body}");
 }
-both_backends!(sign_ups_cost_password_points);
+both_backends!(sign_ups_cost_password_points, |config| {
+    behind_proxy(config);
+    config.rate_limits.anonymous_points = 1000;
+    config.rate_limits.window_secs = 3600;
+    config.rate_limits.password_points = 400;
+});
 
 /// With a one-second sweep, an expired session is deleted by the server on its own; live
 /// ones stay.
-async fn expired_sessions_are_swept(backend: Backend) {
-    let Some(app) = start(backend, |config| {
-        config.auth.session_sweep_secs = 1;
-    })
-    .await
-    else {
-        return;
-    };
+async fn expired_sessions_are_swept(app: TestApp) {
     app.sign_up("old").await;
     let (live, _) = app.sign_up("new").await;
     let old = app.user_id("old").await;
@@ -309,20 +289,14 @@ async fn expired_sessions_are_swept(backend: Backend) {
         .await;
     assert_eq!(body["data"]["viewer"]["username"], "new", "{body}");
 }
-both_backends!(expired_sessions_are_swept);
+both_backends!(expired_sessions_are_swept, |config| {
+    behind_proxy(config);
+    config.auth.session_sweep_secs = 1;
+});
 
 /// A client that spent its budget stays refused while new addresses fill the limiter's
 /// map (3 keys here): they share one bucket instead of clearing everyone's.
-async fn filling_the_rate_limit_map_refills_nobody(backend: Backend) {
-    let Some(app) = start(backend, |config| {
-        config.rate_limits.anonymous_points = 100;
-        config.rate_limits.window_secs = 3600;
-        config.rate_limits.max_clients = 3;
-    })
-    .await
-    else {
-        return;
-    };
+async fn filling_the_rate_limit_map_refills_nobody(app: TestApp) {
     let spender = Some("198.51.100.40");
     let mut spent = false;
     for _ in 0..10 {
@@ -344,4 +318,90 @@ async fn filling_the_rate_limit_map_refills_nobody(backend: Backend) {
         "new keys refilled a spent bucket: {body}"
     );
 }
-both_backends!(filling_the_rate_limit_map_refills_nobody);
+both_backends!(filling_the_rate_limit_map_refills_nobody, |config| {
+    behind_proxy(config);
+    config.rate_limits.anonymous_points = 100;
+    config.rate_limits.window_secs = 3600;
+    config.rate_limits.max_clients = 3;
+});
+
+async fn failed_log_ins_are_throttled(app: TestApp) {
+    app.sign_up("carol").await;
+    app.sign_up("dave").await;
+    let log_in = |login: &'static str, password: &'static str| {
+        post_seeing_retry(
+            &app,
+            None,
+            LOG_IN,
+            json!({ "login": login, "password": password }),
+        )
+    };
+    for _ in 0..5 {
+        let (_, _, body) = log_in("carol", "wrong-password").await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    }
+    // The sixth attempt is refused even with the right password, and says for how long:
+    // until the first failure leaves the 15-minute window.
+    // By email: it is the same account, whichever name is typed.
+    let (status, retry_after, body) = log_in("carol@example.com", "password123").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+    let hinted = body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .expect("retryAfter");
+    assert!((800..=900).contains(&hinted), "retryAfter {hinted}");
+    assert_eq!(retry_after, Some(hinted));
+
+    // Another login name from the same address still works, and its success clears only
+    // its own failures.
+    let (_, _, body) = log_in("dave", "password123").await;
+    assert!(body["data"]["logIn"]["token"].is_string(), "{body}");
+
+    // Per address: 5 failures for carol + 3 for unknown names reach the limit of 8, and
+    // then even dave is refused from here. Unknown names fail like wrong passwords.
+    for name in ["nobody1", "nobody2", "nobody3"] {
+        let (_, _, body) = log_in(name, "whatever-password").await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+        assert_eq!(
+            body["errors"][0]["message"], "Invalid login or password.",
+            "unknown logins look like wrong passwords"
+        );
+    }
+    let (status, _, body) = log_in("dave", "password123").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (429, Some("RATE_LIMITED")),
+        "{body}"
+    );
+}
+both_backends!(failed_log_ins_are_throttled, |config| {
+    config.rate_limits.login_max_failures_per_ip = 8;
+});
+
+/// Twenty wrong passwords at once for one login name: exactly the limit (5) are checked and
+/// the rest refused, since attempts are counted, in turn, before their check.
+async fn concurrent_guesses_stay_within_the_limit(app: TestApp) {
+    app.sign_up("erin").await;
+    let guesses = (0..20).map(|n| {
+        post_seeing_retry(
+            &app,
+            None,
+            LOG_IN,
+            json!({ "login": "erin", "password": format!("guess-{n}") }),
+        )
+    });
+    let answers = async_graphql::futures_util::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|(_, _, body)| error_code(body) == Some("UNAUTHENTICATED"))
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|(status, _, body)| *status == 429 && error_code(body) == Some("RATE_LIMITED"))
+        .count();
+    assert_eq!(checked + refused, 20, "{answers:?}");
+    assert_eq!(checked, 5, "passwords checked");
+}
+both_backends!(concurrent_guesses_stay_within_the_limit, |config| {
+    config.rate_limits.login_max_failures_per_ip = 0;
+});

@@ -3,12 +3,6 @@
 //! in. The fuzz targets in `fuzz/` check the same for far longer; these run on every
 //! `cargo test`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use api::{
     graphql::node::{NodeType, decode, global_id},
     service::page::{Cursor, SortKey},
@@ -17,17 +11,7 @@ use async_graphql::ID;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::DateTime;
 use proptest::{prelude::*, sample::select};
-
-const ORDERINGS: &[&str] = &[
-    "todo:created_at",
-    "todo:updated_at",
-    "todo:due_date",
-    "todo:priority",
-    "todo:title",
-    "tag:name",
-    "user:username",
-    "history:id",
-];
+use tests::cursors::ORDERINGS;
 
 const TYPES: &[NodeType] = &[
     NodeType::User,

@@ -1,11 +1,6 @@
 //! Automatic persisted queries (Apollo's APQ) and the trusted-documents mode, in which only
 //! the operations of a manifest run.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use serde_json::{Value, json};
 use tests::{
     Backend, both_backends,
@@ -22,10 +17,7 @@ fn persisted(hash: &str) -> Value {
     json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
 }
 
-async fn automatic_persisted_queries(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn automatic_persisted_queries(app: TestApp) {
     let hash = sha256(TAGS);
     // The hash alone, unknown yet: Apollo's client then resends it with the query.
     let (_, body) = app.post(&json!({ "extensions": persisted(&hash) })).await;
@@ -107,4 +99,4 @@ async fn only_trusted_documents_run(backend: Backend) {
         assert!(answer.get("data").is_none_or(Value::is_null), "{answer}");
     }
 }
-both_backends!(only_trusted_documents_run);
+both_backends!(backend only_trusted_documents_run);

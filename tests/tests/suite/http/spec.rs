@@ -1,11 +1,6 @@
 //! `/graphql` by the GraphQL-over-HTTP spec: methods, media types, status codes and
 //! batching, one test per rule, on SQLite and PostgreSQL.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use entity::user;
 use reqwest::{
     StatusCode, Url,
@@ -13,10 +8,7 @@ use reqwest::{
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
-use tests::{
-    Backend,
-    test_app::{TestApp, error_code},
-};
+use tests::test_app::{TestApp, error_code};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -86,10 +78,7 @@ async fn get(app: &TestApp, params: &[(&str, &str)], accept: Option<&str>) -> Re
     Reply::from(request.send().await.expect("the server answers")).await
 }
 
-async fn get_runs_queries(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn get_runs_queries(app: TestApp) {
     let params = [
         (
             "query",
@@ -116,10 +105,7 @@ async fn get_runs_queries(backend: Backend) {
 tests::both_backends!(get_runs_queries);
 
 /// Mutations and subscriptions over GET: 405, and nothing runs.
-async fn get_refuses_mutations_with_405(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn get_refuses_mutations_with_405(app: TestApp) {
     let sign_up = r#"mutation { signUp(input: { email: "eve@example.com", username: "eve",
         password: "password123" }) { token } }"#;
     let picked = "query Read { __typename } mutation Write { logOut }";
@@ -159,10 +145,7 @@ async fn get_refuses_mutations_with_405(backend: Backend) {
 }
 tests::both_backends!(get_refuses_mutations_with_405);
 
-async fn non_json_body_is_400(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn non_json_body_is_400(app: TestApp) {
     for accept in [Some(GRAPHQL_RESPONSE), Some(JSON)] {
         let reply = post(&app, JSON, accept, "{ \"query\": ".to_owned()).await;
         assert_eq!(
@@ -176,10 +159,7 @@ async fn non_json_body_is_400(backend: Backend) {
 }
 tests::both_backends!(non_json_body_is_400);
 
-async fn body_that_is_not_a_graphql_request_is_400(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn body_that_is_not_a_graphql_request_is_400(app: TestApp) {
     for body in [
         json!({ "variables": {} }),
         json!({ "query": 42 }),
@@ -199,10 +179,7 @@ async fn body_that_is_not_a_graphql_request_is_400(backend: Backend) {
 }
 tests::both_backends!(body_that_is_not_a_graphql_request_is_400);
 
-async fn parse_error_is_400(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn parse_error_is_400(app: TestApp) {
     let reply = post_json(&app, json!({ "query": "{ viewer { id " })).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(
@@ -214,10 +191,7 @@ async fn parse_error_is_400(backend: Backend) {
 }
 tests::both_backends!(parse_error_is_400);
 
-async fn validation_error_is_400(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn validation_error_is_400(app: TestApp) {
     for query in [
         "{ nope }",
         "{ viewer { passwordHash } }",
@@ -235,10 +209,7 @@ async fn validation_error_is_400(backend: Backend) {
 }
 tests::both_backends!(validation_error_is_400);
 
-async fn bad_variables_are_400(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn bad_variables_are_400(app: TestApp) {
     let users = "query($first: Int) { users(first: $first) { totalCount } }";
     let required = "query($name: String!) { __type(name: $name) { name } }";
     for (query, variables) in [
@@ -258,21 +229,12 @@ async fn bad_variables_are_400(backend: Backend) {
 }
 tests::both_backends!(bad_variables_are_400);
 
-async fn field_errors_are_200_with_data(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn field_errors_are_200_with_data(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
-    let created = app
-        .gql_as(
-            &token,
-            r#"mutation { createTodo(input: { title: "Private" }) { id } }"#,
-            json!({}),
-        )
-        .await;
-    let id = created["data"]["createTodo"]["id"]
-        .as_str()
-        .expect("a todo id");
+    let id = app
+        .create_todo(&token, json!({ "title": "Private" }))
+        .await
+        .id;
 
     let reply = post_json(
         &app,
@@ -303,10 +265,7 @@ async fn field_errors_are_200_with_data(backend: Backend) {
 }
 tests::both_backends!(field_errors_are_200_with_data);
 
-async fn accept_json_gets_json_and_legacy_statuses(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn accept_json_gets_json_and_legacy_statuses(app: TestApp) {
     let ok = post(
         &app,
         JSON,
@@ -364,10 +323,7 @@ async fn accept_json_gets_json_and_legacy_statuses(backend: Backend) {
 }
 tests::both_backends!(accept_json_gets_json_and_legacy_statuses);
 
-async fn unacceptable_accept_is_406(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn unacceptable_accept_is_406(app: TestApp) {
     let body = json!({ "query": "{ __typename }" }).to_string();
     let reply = post(&app, JSON, Some("text/html"), body).await;
     assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE, "{}", reply.body);
@@ -376,10 +332,7 @@ async fn unacceptable_accept_is_406(backend: Backend) {
 }
 tests::both_backends!(unacceptable_accept_is_406);
 
-async fn unsupported_content_type_is_415(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn unsupported_content_type_is_415(app: TestApp) {
     let body = json!({ "query": "{ __typename }" }).to_string();
     let reply = post(&app, "text/plain", None, body.clone()).await;
     assert_eq!(
@@ -404,10 +357,7 @@ async fn unsupported_content_type_is_415(backend: Backend) {
 }
 tests::both_backends!(unsupported_content_type_is_415);
 
-async fn batches_are_off_by_default(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn batches_are_off_by_default(app: TestApp) {
     let reply = post_json(&app, json!([{ "query": "{ __typename }" }])).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     reply.assert_request_error();
@@ -418,10 +368,7 @@ async fn batches_are_off_by_default(backend: Backend) {
 }
 tests::both_backends!(batches_are_off_by_default);
 
-async fn batches_up_to_the_configured_size(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| config.http.batch_max = 3).await else {
-        return;
-    };
+async fn batches_up_to_the_configured_size(app: TestApp) {
     let three = json!([
         { "query": "{ __typename }" },
         { "query": "query($name: String!) { __type(name: $name) { name } }", "variables": { "name": "Tag" } },
@@ -447,4 +394,7 @@ async fn batches_up_to_the_configured_size(backend: Backend) {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     reply.assert_request_error();
 }
-tests::both_backends!(batches_up_to_the_configured_size);
+tests::both_backends!(batches_up_to_the_configured_size, |config| config
+    .http
+    .batch_max =
+    3);

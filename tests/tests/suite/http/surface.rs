@@ -1,20 +1,9 @@
 //! The HTTP surface around GraphQL: GraphiQL, probes, GET requests, error codes.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use serde_json::{Value, json};
-use tests::{
-    Backend,
-    test_app::{TestApp, error_code},
-};
+use tests::test_app::{TestApp, error_code};
 
-async fn probes_graphiql_and_get_queries(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn probes_graphiql_and_get_queries(app: TestApp) {
     let client = app.client();
     let health = client
         .get(app.url("/healthz"))
@@ -47,10 +36,7 @@ async fn probes_graphiql_and_get_queries(backend: Backend) {
 }
 tests::both_backends!(probes_graphiql_and_get_queries);
 
-async fn malformed_documents_are_bad_user_input(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn malformed_documents_are_bad_user_input(app: TestApp) {
     for query in ["{ viewer { id ", "{ viewer { passwordHash } }", "{ nope }"] {
         let body = app.gql(query, json!({})).await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{query}: {body}");

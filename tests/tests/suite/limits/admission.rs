@@ -4,11 +4,6 @@
 //! batches, APQ registration, the trusted-documents manifest at start); the APQ cache
 //! bounded by its bytes; and refused requests charged to the rate limit like any other.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tests::{
@@ -60,17 +55,7 @@ fn nested_objects(levels: usize) -> String {
     )
 }
 
-async fn deeply_nested_documents_are_refused_before_parsing(backend: Backend) {
-    // 100,000 levels take 200 KB: the length limit is raised so that the nesting limit
-    // is what refuses them.
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.limits.max_query_length = 512 * 1024;
-        config.http.batch_max = 2;
-    })
-    .await
-    else {
-        return;
-    };
+async fn deeply_nested_documents_are_refused_before_parsing(app: TestApp) {
     for document in [
         nested_ids(2_000),
         nested_ids(100_000),
@@ -104,16 +89,17 @@ async fn deeply_nested_documents_are_refused_before_parsing(backend: Backend) {
     let (_, body, _) = post(&app, None, &json!({ "query": "{ __typename }" })).await;
     assert_eq!(body["data"]["__typename"], "Query", "{body}");
 }
-both_backends!(deeply_nested_documents_are_refused_before_parsing);
+// 100,000 levels take 200 KB: the length limit is raised so that the nesting limit is what
+// refuses them.
+both_backends!(
+    deeply_nested_documents_are_refused_before_parsing,
+    |config| {
+        config.limits.max_query_length = 512 * 1024;
+        config.http.batch_max = 2;
+    }
+);
 
-async fn documents_with_too_many_tokens_are_refused(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.limits.max_query_tokens = 1_000;
-    })
-    .await
-    else {
-        return;
-    };
+async fn documents_with_too_many_tokens_are_refused(app: TestApp) {
     // Each `__typename` is one token, the braces two: 998 fit, 999 do not.
     let typenames = |n: usize| format!("{{ {} }}", "__typename ".repeat(n));
     let (_, body, _) = post(&app, None, &json!({ "query": typenames(998) })).await;
@@ -122,17 +108,16 @@ async fn documents_with_too_many_tokens_are_refused(backend: Backend) {
     assert_eq!(too_complex(&body)["limit"], 1_000, "{body}");
     assert_eq!(statements, 0);
 }
-both_backends!(documents_with_too_many_tokens_are_refused);
+both_backends!(documents_with_too_many_tokens_are_refused, |config| {
+    config.limits.max_query_tokens = 1_000;
+});
 
 /// `[$t, $t, …]`, `uses` times.
 fn uses_of_t(uses: usize) -> String {
     vec!["$t"; uses].join(", ")
 }
 
-async fn variables_used_many_times_are_refused_before_validation(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn variables_used_many_times_are_refused_before_validation(app: TestApp) {
     // The case, scaled down (64 KB used 1,000 times: 64 MB of copies).
     let query = format!(
         "query($t: String!) {{ todos(filter: {{ tags: [{}] }}) {{ totalCount }} }}",
@@ -190,14 +175,7 @@ fn persisted(query: Option<&str>, hash: &str) -> Value {
     }
 }
 
-async fn the_apq_cache_is_bounded_by_its_bytes(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.documents.apq_cache_bytes = 64 * 1024;
-    })
-    .await
-    else {
-        return;
-    };
+async fn the_apq_cache_is_bounded_by_its_bytes(app: TestApp) {
     // Four documents of 20 KB each (a comment pads them): the cache holds three.
     let documents: Vec<String> = (0..4)
         .map(|i| format!("query Q{i} {{ __typename }} # {}", "x".repeat(20 * 1024)))
@@ -238,7 +216,9 @@ async fn the_apq_cache_is_bounded_by_its_bytes(backend: Backend) {
         "{body}"
     );
 }
-both_backends!(the_apq_cache_is_bounded_by_its_bytes);
+both_backends!(the_apq_cache_is_bounded_by_its_bytes, |config| {
+    config.documents.apq_cache_bytes = 64 * 1024;
+});
 
 #[tokio::test]
 async fn a_manifest_with_a_too_deep_document_is_refused_at_start() {
@@ -267,15 +247,7 @@ async fn a_manifest_with_a_too_deep_document_is_refused_at_start() {
     }
 }
 
-async fn refused_requests_drain_the_rate_limit(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.rate_limits.anonymous_points = 5;
-        config.limits.max_query_length = 1_000;
-    })
-    .await
-    else {
-        return;
-    };
+async fn refused_requests_drain_the_rate_limit(app: TestApp) {
     let refused = [
         // Too long.
         json!({ "query": format!("{{ __typename }} # {}", "x".repeat(1_000)) }),
@@ -308,4 +280,7 @@ async fn refused_requests_drain_the_rate_limit(backend: Backend) {
     let (status, _, _) = post(&app, None, &refused[2]).await;
     assert_eq!(status, 429);
 }
-both_backends!(refused_requests_drain_the_rate_limit);
+both_backends!(refused_requests_drain_the_rate_limit, |config| {
+    config.rate_limits.anonymous_points = 5;
+    config.limits.max_query_length = 1_000;
+});

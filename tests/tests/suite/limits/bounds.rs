@@ -4,17 +4,17 @@
 //! priced by its bound (createTodos by its input, nodes(ids:) by its ids, Todo.tags by its
 //! cap of 20); and a response past --max-response-bytes ends with TOO_COMPLEX.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
+use async_graphql::futures_util::{SinkExt, StreamExt};
 use entity::{todo, user};
 use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::{
-    Backend, both_backends, fixtures,
+    both_backends, fixtures,
     test_app::{TestApp, error_code, error_field},
+};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
 const CREATE: &str =
@@ -47,10 +47,7 @@ fn assert_bad_input(body: &Value, field: &str) {
 
 /// At most 20 tags per todo after trimming and case-folding duplicates (the contract), on
 /// every way tags are set; a list of more than 100 names is refused before it is read.
-async fn a_todo_holds_at_most_twenty_tags(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn a_todo_holds_at_most_twenty_tags(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
 
     let body = app
@@ -70,16 +67,11 @@ async fn a_todo_holds_at_most_twenty_tags(backend: Backend) {
     // 21 names, two of them one tag: 20 tags.
     let mut twenty = names(20);
     twenty.push(" TAG07 ".to_owned());
-    let body = app
-        .gql_as(
-            &token,
-            CREATE,
-            json!({ "i": { "title": "t", "tags": twenty } }),
-        )
+    let created = app
+        .create_todo(&token, json!({ "title": "t", "tags": twenty }))
         .await;
-    let created = &body["data"]["createTodo"];
-    assert_eq!(created["tags"].as_array().map(Vec::len), Some(20), "{body}");
-    let id = created["id"].as_str().expect("an id").to_owned();
+    assert_eq!(created.tag_ids.len(), 20, "{created:?}");
+    let id = created.id;
 
     let body = app
         .gql_as(&token, SET_TAGS, json!({ "id": id, "tags": names(21) }))
@@ -108,10 +100,7 @@ both_backends!(a_todo_holds_at_most_twenty_tags);
 /// The issue's case: `createTodos` is priced by the length of its input, each created todo
 /// with what it selects, so a batch that would return a page per todo is refused before
 /// anything is written.
-async fn create_todos_is_priced_by_its_input(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn create_todos_is_priced_by_its_input(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let nested = "mutation($i: [CreateTodoInput!]!) { createTodos(input: $i) { owner { \
                   todos(first: 100) { nodes { description } } } } }";
@@ -147,11 +136,7 @@ both_backends!(create_todos_is_priced_by_its_input);
 
 /// `Todo.tags` is priced by the cap (20), whatever the default page, and never holds more:
 /// a todo tagged before the cap existed shows its first 20 tags.
-async fn todo_tags_are_priced_and_bounded_by_their_cap(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| config.page_size_default = 10).await
-    else {
-        return;
-    };
+async fn todo_tags_are_priced_and_bounded_by_their_cap(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let owner = user::Entity::find()
         .filter(user::COLUMN.username.eq("ann"))
@@ -194,14 +179,13 @@ async fn todo_tags_are_priced_and_bounded_by_their_cap(backend: Backend) {
         "{body}"
     );
 }
-both_backends!(todo_tags_are_priced_and_bounded_by_their_cap);
+both_backends!(todo_tags_are_priced_and_bounded_by_their_cap, |config| {
+    config.page_size_default = 10
+});
 
 /// `nodes(ids:)` costs one node per ID (and what each selects); more IDs than a page holds
 /// are refused before anything runs.
-async fn nodes_are_priced_by_their_ids(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn nodes_are_priced_by_their_ids(app: TestApp) {
     let user = api::graphql::node::global_id(api::graphql::node::NodeType::User, 1).0;
     let query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
     let (body, _) = anonymous(&app, query, json!({ "ids": vec![&user; 5] })).await;
@@ -228,10 +212,7 @@ both_backends!(nodes_are_priced_by_their_ids);
 /// Search strings (todos, users, tags) have at most 200 characters, filter lists at most
 /// 50 tags and 3 priorities: longer ones are refused before anything runs, also when a
 /// variable is used over and over.
-async fn long_searches_and_filter_lists_are_refused(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn long_searches_and_filter_lists_are_refused(app: TestApp) {
     let long = "x".repeat(201);
     for query in [
         "query($s: String) { todos(filter: { search: $s }) { totalCount } }",
@@ -268,14 +249,7 @@ both_backends!(long_searches_and_filter_lists_are_refused);
 
 /// A response past --max-response-bytes ends with TOO_COMPLEX, the bytes and the limit in
 /// its extensions, rather than being built whole; a smaller one is answered.
-async fn the_response_byte_cap_ends_an_operation(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.limits.max_response_bytes = 20_000;
-    })
-    .await
-    else {
-        return;
-    };
+async fn the_response_byte_cap_ends_an_operation(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let input: Vec<Value> = (0..10)
         .map(|i| json!({ "title": format!("t{i}"), "description": "d".repeat(5_000) }))
@@ -331,24 +305,13 @@ async fn the_response_byte_cap_ends_an_operation(backend: Backend) {
         .await;
     assert_eq!(error_code(&body), Some("TOO_COMPLEX"), "{body}");
 }
-both_backends!(the_response_byte_cap_ends_an_operation);
+both_backends!(the_response_byte_cap_ends_an_operation, |config| {
+    config.limits.max_response_bytes = 20_000;
+});
 
 /// Each event a subscription delivers has a response budget of its own: many small events
 /// all arrive, and one event past the cap arrives as TOO_COMPLEX.
-async fn each_subscription_event_has_its_own_byte_budget(backend: Backend) {
-    use async_graphql::futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::{
-        connect_async,
-        tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
-    };
-
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.limits.max_response_bytes = 600;
-    })
-    .await
-    else {
-        return;
-    };
+async fn each_subscription_event_has_its_own_byte_budget(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let mut request = app
         .url("/graphql")
@@ -418,4 +381,6 @@ async fn each_subscription_event_has_its_own_byte_budget(backend: Backend) {
     let event = next().await;
     assert_eq!(error_code(&event), Some("TOO_COMPLEX"), "{event}");
 }
-both_backends!(each_subscription_event_has_its_own_byte_budget);
+both_backends!(each_subscription_event_has_its_own_byte_budget, |config| {
+    config.limits.max_response_bytes = 600;
+});

@@ -2,17 +2,9 @@
 //! optimized server's peak resident memory (VmHWM of its process, reset before the request;
 //! the binary allocates with mimalloc, which keeps what it took) stays within
 //! [`BOUND_MIB`] of its idle memory. The requests and how they are run:
-//! hostile_release/cases.rs.
+//! `hostile::release::cases`.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
-#[path = "hostile_release/cases.rs"]
-mod cases;
-
-use cases::Case;
+use crate::hostile::release::cases::{self, Case};
 
 /// How far above idle one request may take the server's resident memory. An honest request
 /// of the largest kind (a page of 100 todos with 10,000-character descriptions, a 1 MiB

@@ -2,14 +2,9 @@
 //! cost), the body size limit, and the introspection and GraphiQL switches. A document over
 //! a limit is refused with TOO_COMPLEX before anything executes: the server runs no SQL.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use serde_json::{Value, json};
 use tests::{
-    Backend, both_backends,
+    both_backends,
     test_app::{TestApp, error_code},
 };
 
@@ -50,10 +45,7 @@ fn nested(levels: usize) -> String {
     format!("{{ users(first: 1) {{ nodes {{ {query} }} }} }}")
 }
 
-async fn depth_aliases_directives_and_fragments_are_limited(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn depth_aliases_directives_and_fragments_are_limited(app: TestApp) {
     // users → nodes → (todos → nodes → owner) × 3 → username: depth 12, the default limit.
     let (_, body, _) = post(&app, &nested(3)).await;
     assert!(body.get("errors").is_none(), "depth 12 runs: {body}");
@@ -127,10 +119,7 @@ async fn depth_aliases_directives_and_fragments_are_limited(backend: Backend) {
 }
 both_backends!(depth_aliases_directives_and_fragments_are_limited);
 
-async fn cost_is_counted_limited_and_reported(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn cost_is_counted_limited_and_reported(app: TestApp) {
     // 50 users, each with a page of 10 todos: 50 + 50 × 10 nodes.
     let (status, body, _) = post(
         &app,
@@ -228,15 +217,7 @@ async fn cost_is_counted_limited_and_reported(backend: Backend) {
 }
 both_backends!(cost_is_counted_limited_and_reported);
 
-async fn long_queries_and_large_bodies_are_refused(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.limits.max_query_length = 1000;
-        config.http.body_limit_bytes = 64 * 1024;
-    })
-    .await
-    else {
-        return;
-    };
+async fn long_queries_and_large_bodies_are_refused(app: TestApp) {
     let padded = format!("{{ __typename }} # {}", "x".repeat(1000));
     let extensions = refused(&post(&app, &padded).await).clone();
     assert_eq!(extensions["limit"], 1000);
@@ -251,17 +232,12 @@ async fn long_queries_and_large_bodies_are_refused(backend: Backend) {
         .expect("answer");
     assert_eq!(response.status(), 413);
 }
-both_backends!(long_queries_and_large_bodies_are_refused);
+both_backends!(long_queries_and_large_bodies_are_refused, |config| {
+    config.limits.max_query_length = 1000;
+    config.http.body_limit_bytes = 64 * 1024;
+});
 
-async fn introspection_and_graphiql_can_be_turned_off(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.limits.introspection = false;
-        config.http.graphiql = false;
-    })
-    .await
-    else {
-        return;
-    };
+async fn introspection_and_graphiql_can_be_turned_off(app: TestApp) {
     let (_, body, _) = post(&app, "{ __schema { queryType { name } } }").await;
     assert!(body["errors"].is_array(), "introspection answered: {body}");
     assert!(body["data"]["__schema"].is_null(), "{body}");
@@ -271,4 +247,7 @@ async fn introspection_and_graphiql_can_be_turned_off(backend: Backend) {
     let (_, body, _) = post(&app, "{ tags(first: 1) { totalCount } }").await;
     assert_eq!(body["data"]["tags"]["totalCount"], 0, "{body}");
 }
-both_backends!(introspection_and_graphiql_can_be_turned_off);
+both_backends!(introspection_and_graphiql_can_be_turned_off, |config| {
+    config.limits.introspection = false;
+    config.http.graphiql = false;
+});

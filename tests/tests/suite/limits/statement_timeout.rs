@@ -3,11 +3,6 @@
 //! search would keep scanning, holding the pool's connection, long after its client was told
 //! it timed out. (PostgreSQL stops it with the connections' statement_timeout.)
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::{Backend, socket::Client, test_app::TestApp};

@@ -3,14 +3,8 @@
 //! statement counts stay within the targets, and the report holds every row.
 //!
 //! Needs PostgreSQL (TEST_DATABASE_URL), wrk and pgbench: without TEST_DATABASE_URL it skips,
-//! saying so, except with CI=true. Its own test binary, so that its load does not slow the
-//! other tests down (cargo runs test binaries one at a time).
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
+//! saying so, except with CI=true. It runs [`alone`](tests::test_app::alone), so that its
+//! load does not slow the other tests of the suite down.
 
 use std::time::Duration;
 
@@ -26,6 +20,7 @@ async fn the_benchmark_runs_every_workload_without_errors() {
         eprintln!("TEST_DATABASE_URL is not set: skipping the benchmark smoke test");
         return;
     };
+    let _alone = tests::test_app::alone().await;
     let dir = std::env::temp_dir().join(format!("bench_smoke_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/bench")).unwrap() {

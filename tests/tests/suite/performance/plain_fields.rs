@@ -3,17 +3,11 @@
 //! resolution (fragments, a key selected twice). Both ways must give the same answer, for
 //! every field, null or not. On SQLite and PostgreSQL.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use chrono::{TimeZone, Utc};
 use entity::{todo::Priority, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::{
-    Backend,
     fixtures::{self, NewTodo},
     test_app::TestApp,
 };
@@ -41,10 +35,7 @@ async fn three_ways(app: &TestApp, token: &str, filter: &str) -> [Value; 3] {
     answers.try_into().expect("three answers")
 }
 
-async fn plain_and_generic_resolution_agree(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn plain_and_generic_resolution_agree(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let ann = user::Entity::find()
         .filter(user::Column::Username.eq("ann"))

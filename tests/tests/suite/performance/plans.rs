@@ -1,11 +1,6 @@
 //! Every list query is served by an index: the PostgreSQL plans of the statements the server
 //! builds, on tens of thousands of rows, use no sequential scan of the big tables.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use api::service::{
     page::{Cursor, PageArgs, PageLimits, SortKey, Window},
     todo_list::{self, Parent, TodoFilter, TodoListQuery, TodoOrder, TodoOrderField},

@@ -1,15 +1,9 @@
 //! No N+1: nested queries execute the same number of SQL statements however many parents a
 //! page holds. Counted by the server per request (the `x-sql-statements` header).
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tests::{
-    Backend,
     fixtures::{self, NewTodo},
     test_app::TestApp,
 };
@@ -52,10 +46,7 @@ fn nodes(body: &Value, path: &[&str]) -> Vec<Value> {
     value["nodes"].as_array().cloned().unwrap_or_default()
 }
 
-async fn nested_users_todos_tags_is_constant(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn nested_users_todos_tags_is_constant(app: TestApp) {
     let token = admin_token(&app).await;
     let tags = [
         fixtures::tag(app.db(), "home").await,
@@ -89,10 +80,7 @@ async fn nested_users_todos_tags_is_constant(backend: Backend) {
 }
 tests::both_backends!(nested_users_todos_tags_is_constant);
 
-async fn tag_todos_owner_is_constant(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn tag_todos_owner_is_constant(app: TestApp) {
     let token = admin_token(&app).await;
     let tags = [
         fixtures::tag(app.db(), "home").await,
@@ -132,10 +120,7 @@ async fn tag_todos_owner_is_constant(backend: Backend) {
 }
 tests::both_backends!(tag_todos_owner_is_constant);
 
-async fn nodes_over_mixed_types_is_constant(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn nodes_over_mixed_types_is_constant(app: TestApp) {
     let token = admin_token(&app).await;
     let tags = [
         fixtures::tag(app.db(), "home").await,
@@ -226,10 +211,7 @@ async fn nodes_over_mixed_types_is_constant(backend: Backend) {
 }
 tests::both_backends!(nodes_over_mixed_types_is_constant);
 
-async fn users_preferences_user_is_constant(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn users_preferences_user_is_constant(app: TestApp) {
     let token = admin_token(&app).await;
     let query =
         "{ users(first: 50) { nodes { username preferences { theme user { username } } } } }";
@@ -252,10 +234,7 @@ async fn users_preferences_user_is_constant(backend: Backend) {
 }
 tests::both_backends!(users_preferences_user_is_constant);
 
-async fn many_tags_todos_owner_is_constant(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn many_tags_todos_owner_is_constant(app: TestApp) {
     let token = admin_token(&app).await;
     let query = "{ tags(first: 50) { nodes { name
         todos(first: 5) { nodes { title owner { username } } totalCount } } } }";
@@ -296,10 +275,7 @@ tests::both_backends!(many_tags_todos_owner_is_constant);
 
 /// `totalCount` is a grouped COUNT of its own: asked for, it adds one statement per
 /// connection level; left out, nothing counts.
-async fn total_count_runs_only_when_selected(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn total_count_runs_only_when_selected(app: TestApp) {
     let token = admin_token(&app).await;
     let tags = [fixtures::tag(app.db(), "home").await];
     add_users(&app, 0, 5, &tags).await;
@@ -331,10 +307,7 @@ tests::both_backends!(total_count_runs_only_when_selected);
 /// Lists read descriptions only when the selection names them, which the look-ahead must
 /// see through edges, fragments and aliases: otherwise each description would cost a
 /// statement of its own.
-async fn descriptions_come_with_their_list(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn descriptions_come_with_their_list(app: TestApp) {
     let token = admin_token(&app).await;
     let owner = fixtures::user(app.db(), "owner").await;
     for n in 0..3 {

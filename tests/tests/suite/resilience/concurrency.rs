@@ -2,11 +2,6 @@
 //! each over its own HTTP connection and database connection. And a failure in the middle of
 //! a transaction leaves no trace. On PostgreSQL and SQLite.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use entity::{tag, todo, todo_history, todo_history::TodoAction, todo_tag};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder};
 use serde_json::{Value, json};
@@ -15,9 +10,9 @@ use tests::{
     test_app::{TestApp, error_code},
 };
 
-/// Enough connections that the writers really do meet in the database.
-async fn start(backend: Backend) -> Option<TestApp> {
-    TestApp::start_with(backend, |config| config.pool.max_connections = 12).await
+/// Room for every concurrent request's own database connection.
+fn wide_pool(config: &mut api::Config) {
+    config.pool.max_connections = 12;
 }
 
 /// Sends every `(token, query, variables)` at once, each from its own task, and returns the
@@ -49,20 +44,6 @@ async fn all_at_once(app: &TestApp, requests: Vec<(String, &'static str, Value)>
     bodies
 }
 
-async fn create_todo(app: &TestApp, token: &str, title: &str) -> String {
-    let body = app
-        .gql_as(
-            token,
-            "mutation($input: CreateTodoInput!) { createTodo(input: $input) { id } }",
-            json!({ "input": { "title": title } }),
-        )
-        .await;
-    body["data"]["createTodo"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("createTodo failed: {body}"))
-        .to_owned()
-}
-
 /// Every history row, oldest first.
 async fn history(app: &TestApp) -> Vec<todo_history::Model> {
     todo_history::Entity::find()
@@ -80,12 +61,12 @@ async fn the_todo(app: &TestApp) -> todo::Model {
         .expect("the todo")
 }
 
-async fn concurrent_toggles_keep_parity_version_and_history(backend: Backend) {
-    let Some(app) = start(backend).await else {
-        return;
-    };
+async fn concurrent_toggles_keep_parity_version_and_history(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
-    let id = create_todo(&app, &token, "flip me").await;
+    let id = app
+        .create_todo(&token, json!({ "title": "flip me" }))
+        .await
+        .id;
     let toggle = "mutation($id: ID!) { toggleTodo(id: $id) { completed version } }";
     let bodies = all_at_once(
         &app,
@@ -133,14 +114,17 @@ async fn concurrent_toggles_keep_parity_version_and_history(backend: Backend) {
         "one history row per toggle, in the order they happened"
     );
 }
-tests::both_backends!(concurrent_toggles_keep_parity_version_and_history);
+tests::both_backends!(
+    concurrent_toggles_keep_parity_version_and_history,
+    wide_pool
+);
 
-async fn concurrent_updates_with_one_expected_version_have_one_winner(backend: Backend) {
-    let Some(app) = start(backend).await else {
-        return;
-    };
+async fn concurrent_updates_with_one_expected_version_have_one_winner(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
-    let id = create_todo(&app, &token, "original").await;
+    let id = app
+        .create_todo(&token, json!({ "title": "original" }))
+        .await
+        .id;
     let update =
         "mutation($input: UpdateTodoInput!) { updateTodo(input: $input) { title version } }";
     let bodies = all_at_once(
@@ -182,12 +166,12 @@ async fn concurrent_updates_with_one_expected_version_have_one_winner(backend: B
         .count();
     assert_eq!(updates, 1, "losers write no history");
 }
-tests::both_backends!(concurrent_updates_with_one_expected_version_have_one_winner);
+tests::both_backends!(
+    concurrent_updates_with_one_expected_version_have_one_winner,
+    wide_pool
+);
 
-async fn concurrent_creates_introducing_one_tag_make_one_tag(backend: Backend) {
-    let Some(app) = start(backend).await else {
-        return;
-    };
+async fn concurrent_creates_introducing_one_tag_make_one_tag(app: TestApp) {
     let mut tokens = Vec::new();
     for n in 0..10 {
         tokens.push(app.sign_up(&format!("user{n}")).await.0);
@@ -223,18 +207,21 @@ async fn concurrent_creates_introducing_one_tag_make_one_tag(backend: Backend) {
         .expect("links");
     assert_eq!(links, 10, "ten junction rows");
 }
-tests::both_backends!(concurrent_creates_introducing_one_tag_make_one_tag);
+tests::both_backends!(
+    concurrent_creates_introducing_one_tag_make_one_tag,
+    wide_pool
+);
 
-async fn concurrent_transfers_follow_one_chain(backend: Backend) {
-    let Some(app) = start(backend).await else {
-        return;
-    };
+async fn concurrent_transfers_follow_one_chain(app: TestApp) {
     let mut users = Vec::new();
     for name in ["ann", "bob", "cat", "dan", "eve"] {
         let (token, id) = app.sign_up(name).await;
         users.push((token, id, app.user_id(name).await));
     }
-    let id = create_todo(&app, &users[0].0, "hot potato").await;
+    let id = app
+        .create_todo(&users[0].0, json!({ "title": "hot potato" }))
+        .await
+        .id;
     let transfer = "mutation($id: ID!, $to: ID!) { transferTodo(id: $id, toUserId: $to) { owner { username } } }";
     // Every user tries to pass it to every other user at once; only whoever holds it at that
     // moment can, so successes must form one unbroken chain of owners.
@@ -285,15 +272,16 @@ async fn concurrent_transfers_follow_one_chain(backend: Backend) {
     );
     assert_eq!(stored.version, 1 + i32::try_from(successes).expect("small"));
 }
-tests::both_backends!(concurrent_transfers_follow_one_chain);
+tests::both_backends!(concurrent_transfers_follow_one_chain, wide_pool);
 
-async fn a_failure_mid_transaction_leaves_no_trace(backend: Backend) {
-    let Some(app) = start(backend).await else {
-        return;
-    };
+async fn a_failure_mid_transaction_leaves_no_trace(app: TestApp) {
+    let backend = app.backend();
     let (ann, _) = app.sign_up("ann").await;
     let (_, bob_id) = app.sign_up("bob").await;
-    let id = create_todo(&app, &ann, "stays put").await;
+    let id = app
+        .create_todo(&ann, json!({ "title": "stays put" }))
+        .await
+        .id;
     let before = the_todo(&app).await;
     // Make the transfer's last statement, its history row, fail inside the database.
     let sabotage = match backend {
@@ -335,4 +323,4 @@ async fn a_failure_mid_transaction_leaves_no_trace(backend: Backend) {
         "only the creation is recorded"
     );
 }
-tests::both_backends!(a_failure_mid_transaction_leaves_no_trace);
+tests::both_backends!(a_failure_mid_transaction_leaves_no_trace, wide_pool);

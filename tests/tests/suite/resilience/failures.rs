@@ -9,11 +9,6 @@
 //! the server's own process and cannot go away like that. Like the other PostgreSQL-only
 //! tests, they skip without TEST_DATABASE_URL, and fail instead with CI=true.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use std::time::{Duration, Instant};
 
 use async_graphql::futures_util::{StreamExt, stream::FuturesUnordered};

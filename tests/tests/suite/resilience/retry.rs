@@ -2,11 +2,6 @@
 //! each database (PostgreSQL's serialization failure and deadlock, SQLite's "database is
 //! locked") get at most three attempts, then a clear CONFLICT; other errors none.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use api::{

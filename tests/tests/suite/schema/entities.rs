@@ -1,11 +1,6 @@
 //! The migrated database matches what the entities declare (our `drizzle-kit check`), the
 //! migrations round-trip, and the constraints the entities cannot express are in place.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use entity::{indexes::INDEXES, prelude::*};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Schema, Statement};
@@ -120,7 +115,7 @@ async fn migrated_schema_matches_entities(backend: Backend) {
         );
     }
 }
-tests::both_backends!(migrated_schema_matches_entities);
+tests::both_backends!(backend migrated_schema_matches_entities);
 
 async fn migrations_round_trip(backend: Backend) {
     let Some(test_db) = TestDb::create(backend).await else {
@@ -146,7 +141,7 @@ async fn migrations_round_trip(backend: Backend) {
     let (second, _) = introspect(&db).await;
     assert_eq!(first, second);
 }
-tests::both_backends!(migrations_round_trip);
+tests::both_backends!(backend migrations_round_trip);
 
 async fn enum_labels(db: &DatabaseConnection) -> Vec<String> {
     let sql = "SELECT e.enumlabel AS label FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid \
@@ -218,4 +213,4 @@ async fn constraints_reject_bad_rows_and_cascade(backend: Backend) {
         "todos cascade"
     );
 }
-tests::both_backends!(constraints_reject_bad_rows_and_cascade);
+tests::both_backends!(backend constraints_reject_bad_rows_and_cascade);

@@ -3,11 +3,6 @@
 //! handshake; logging out; and, on PostgreSQL, delivery across two server processes and
 //! across a lost LISTEN connection.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use std::{
     process::{Child, Command, Stdio},
     time::Duration,
@@ -164,17 +159,8 @@ impl Client {
     }
 }
 
-async fn mutate(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    let body = app.gql_as(token, query, variables).await;
-    assert_eq!(body.get("errors"), None, "{body}");
-    body["data"].clone()
-}
-
-const CREATE_TODO: &str = "mutation($t: String!) { createTodo(input: { title: $t }) { id } }";
-
 async fn create(app: &TestApp, token: &str, title: &str) -> String {
-    let data = mutate(app, token, CREATE_TODO, json!({ "t": title })).await;
-    data["createTodo"]["id"].as_str().expect("an id").to_owned()
+    app.create_todo(token, json!({ "title": title })).await.id
 }
 
 /// One event as a line: kind, then the todo's state.
@@ -191,10 +177,7 @@ fn describe(event: &Value) -> String {
     )
 }
 
-async fn every_mutation_kind_is_delivered_in_order_to_its_owners(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn every_mutation_kind_is_delivered_in_order_to_its_owners(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
     let (bob, bob_id) = app.sign_up("bob").await;
     let url = app.url("/graphql");
@@ -216,12 +199,11 @@ async fn every_mutation_kind_is_delivered_in_order_to_its_owners(backend: Backen
         "mutation($id: ID!) { restoreTodo(id: $id) { id } }",
     ];
     for step in steps {
-        mutate(&app, &ann, step, by_id.clone()).await;
+        app.data(Some(&ann), step, by_id.clone()).await;
         seen.push(describe(&ann_events.event().await));
     }
-    mutate(
-        &app,
-        &ann,
+    app.data(
+        Some(&ann),
         "mutation($id: ID!, $to: ID!) { transferTodo(id: $id, toUserId: $to) { id } }",
         json!({ "id": id, "to": bob_id }),
     )
@@ -249,9 +231,8 @@ async fn every_mutation_kind_is_delivered_in_order_to_its_owners(backend: Backen
     bob_events.silent().await;
 
     // Now it is bob's: his changes reach him, not ann.
-    mutate(
-        &app,
-        &bob,
+    app.data(
+        Some(&bob),
         "mutation($id: ID!) { toggleTodo(id: $id) { id } }",
         by_id,
     )
@@ -262,10 +243,11 @@ async fn every_mutation_kind_is_delivered_in_order_to_its_owners(backend: Backen
     // An admin deleting a tag changes every todo that carried it: bob hears of his.
     let (root, _) = app.sign_up("root").await;
     fixtures::make_admin(app.db(), app.user_id("root").await).await;
-    let tag = mutate(&app, &root, "{ tag(name: \"work\") { id } }", json!({})).await;
-    mutate(
-        &app,
-        &root,
+    let tag = app
+        .data(Some(&root), "{ tag(name: \"work\") { id } }", json!({}))
+        .await;
+    app.data(
+        Some(&root),
         "mutation($id: ID!) { deleteTag(id: $id) { id } }",
         json!({ "id": tag["tag"]["id"] }),
     )
@@ -279,10 +261,8 @@ async fn every_mutation_kind_is_delivered_in_order_to_its_owners(backend: Backen
 }
 tests::both_backends!(every_mutation_kind_is_delivered_in_order_to_its_owners);
 
-async fn rolled_back_changes_send_nothing(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn rolled_back_changes_send_nothing(app: TestApp) {
+    let backend = app.backend();
     let (ann, _) = app.sign_up("ann").await;
     let (_, bob_id) = app.sign_up("bob").await;
     let id = create(&app, &ann, "stays").await;
@@ -322,9 +302,8 @@ async fn rolled_back_changes_send_nothing(backend: Backend) {
         .await;
     assert_eq!(error_code(&body), Some("INTERNAL"), "{body}");
     events.silent().await;
-    mutate(
-        &app,
-        &ann,
+    app.data(
+        Some(&ann),
         "mutation($id: ID!) { toggleTodo(id: $id) { id } }",
         json!({ "id": id }),
     )
@@ -341,12 +320,7 @@ async fn rolled_back_changes_send_nothing(backend: Backend) {
 }
 tests::both_backends!(rolled_back_changes_send_nothing);
 
-async fn the_handshake_refuses_missing_bad_and_late_tokens(backend: Backend) {
-    let Some(app) =
-        TestApp::start_with(backend, |c| c.subscriptions.ws_init_timeout_secs = 1).await
-    else {
-        return;
-    };
+async fn the_handshake_refuses_missing_bad_and_late_tokens(app: TestApp) {
     let url = app.url("/graphql");
     let mut anonymous = Client::connect(&url).await;
     anonymous.send(json!({ "type": "connection_init" })).await;
@@ -403,12 +377,12 @@ async fn the_handshake_refuses_missing_bad_and_late_tokens(backend: Backend) {
         "connection_ack"
     );
 }
-tests::both_backends!(the_handshake_refuses_missing_bad_and_late_tokens);
+tests::both_backends!(the_handshake_refuses_missing_bad_and_late_tokens, |c| c
+    .subscriptions
+    .ws_init_timeout_secs =
+    1);
 
-async fn logging_out_ends_the_sessions_subscriptions(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn logging_out_ends_the_sessions_subscriptions(app: TestApp) {
     let (phone, _) = app.sign_up("ann").await;
     let laptop = app
         .gql(
@@ -423,7 +397,8 @@ async fn logging_out_ends_the_sessions_subscriptions(backend: Backend) {
     let mut phone_events = Client::subscribed(&url, &phone).await;
     let mut laptop_events = Client::subscribed(&url, &laptop).await;
     app.wait_for_subscriptions(2).await;
-    mutate(&app, &phone, "mutation { logOut }", json!({})).await;
+    app.data(Some(&phone), "mutation { logOut }", json!({}))
+        .await;
 
     // The socket closes with 4401; the subscription's own end may come first.
     assert_eq!(phone_events.session_closed().await, 4401);
@@ -432,10 +407,7 @@ async fn logging_out_ends_the_sessions_subscriptions(backend: Backend) {
 }
 tests::both_backends!(logging_out_ends_the_sessions_subscriptions);
 
-async fn the_legacy_graphql_ws_protocol_works_too(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn the_legacy_graphql_ws_protocol_works_too(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     // subscriptions-transport-ws, as older Apollo clients speak it.
     let mut client = Client::connect_with(&app.url("/graphql"), "graphql-ws").await;
@@ -470,15 +442,7 @@ async fn the_legacy_graphql_ws_protocol_works_too(backend: Backend) {
 }
 tests::both_backends!(the_legacy_graphql_ws_protocol_works_too);
 
-async fn operations_over_the_socket_are_measured_and_charged(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.rate_limits.points = 30;
-        config.rate_limits.window_secs = 600;
-    })
-    .await
-    else {
-        return;
-    };
+async fn operations_over_the_socket_are_measured_and_charged(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let mut client = Client::authenticated(&app.url("/graphql"), &token).await;
     // Costs 20 of the session's 30 points, like the same query over HTTP.
@@ -508,7 +472,13 @@ async fn operations_over_the_socket_are_measured_and_charged(backend: Backend) {
         "the second query is over the budget: {second}"
     );
 }
-tests::both_backends!(operations_over_the_socket_are_measured_and_charged);
+tests::both_backends!(
+    operations_over_the_socket_are_measured_and_charged,
+    |config| {
+        config.rate_limits.points = 30;
+        config.rate_limits.window_secs = 600;
+    }
+);
 
 /// The second server process; killed when dropped.
 struct Instance(Child);
@@ -576,9 +546,8 @@ async fn transferred_out_shows_the_todo_as_it_was_handed_over() {
     let given = create(&app, &ann, "given").await;
     let set_tags =
         "mutation($id: ID!, $tags: [String!]!) { setTodoTags(id: $id, tags: $tags) { id } }";
-    mutate(
-        &app,
-        &ann,
+    app.data(
+        Some(&ann),
         set_tags,
         json!({ "id": given, "tags": ["work"] }),
     )
@@ -593,31 +562,27 @@ async fn transferred_out_shows_the_todo_as_it_was_handed_over() {
     app.wait_for_subscriptions(1).await;
 
     let lock = TableLock::take(app.db(), "user_preferences").await;
-    mutate(
-        &app,
-        &ann,
+    app.data(
+        Some(&ann),
         "mutation($id: ID!) { toggleTodo(id: $id) { id } }",
         json!({ "id": earlier }),
     )
     .await;
     wait_for_lock_waiters(app.db(), 1, "SELECT").await;
-    mutate(
-        &app,
-        &ann,
+    app.data(
+        Some(&ann),
         "mutation($id: ID!, $to: ID!) { transferTodo(id: $id, toUserId: $to) { id } }",
         json!({ "id": given, "to": bob_id }),
     )
     .await;
-    mutate(
-        &app,
-        &bob,
+    app.data(
+        Some(&bob),
         "mutation($id: ID!) { updateTodo(input: { id: $id, title: \"changed\" }) { id } }",
         json!({ "id": given }),
     )
     .await;
-    mutate(
-        &app,
-        &bob,
+    app.data(
+        Some(&bob),
         set_tags,
         json!({ "id": given, "tags": ["home"] }),
     )
@@ -646,13 +611,13 @@ async fn transferred_out_shows_the_todo_as_it_was_handed_over() {
     ann_events.silent().await;
 
     // The todo itself did change: bob sees his version.
-    let now = mutate(
-        &app,
-        &bob,
-        "query($id: ID!) { node(id: $id) { ... on Todo { title version tags { name } } } }",
-        json!({ "id": given }),
-    )
-    .await;
+    let now = app
+        .data(
+            Some(&bob),
+            "query($id: ID!) { node(id: $id) { ... on Todo { title version tags { name } } } }",
+            json!({ "id": given }),
+        )
+        .await;
     assert_eq!(
         now["node"],
         json!({ "title": "changed", "version": 5, "tags": [{ "name": "home" }] })
@@ -779,16 +744,7 @@ async fn a_logout_missed_while_not_listening_still_ends_the_subscription() {
 /// The limits: subscriptions per socket and per server are refused beyond their number
 /// with RATE_LIMITED, and a subscription that falls behind its queue is ended with an error
 /// after the events it had, instead of being buffered without limit.
-async fn subscription_limits_and_queues_are_bounded(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |c| {
-        c.subscriptions.max_subscriptions_per_connection = 2;
-        c.subscriptions.max_subscriptions = 3;
-        c.subscriptions.subscriber_queue = 2;
-    })
-    .await
-    else {
-        return;
-    };
+async fn subscription_limits_and_queues_are_bounded(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
     let url = app.url("/graphql");
     let subscribe =
@@ -820,9 +776,8 @@ async fn subscription_limits_and_queues_are_bounded(backend: Backend) {
     let input: Vec<Value> = (0..10)
         .map(|n| json!({ "title": format!("t{n}") }))
         .collect();
-    mutate(
-        &app,
-        &ann,
+    app.data(
+        Some(&ann),
         "mutation($input: [CreateTodoInput!]!) { createTodos(input: $input) { id } }",
         json!({ "input": input }),
     )
@@ -852,7 +807,11 @@ async fn subscription_limits_and_queues_are_bounded(backend: Backend) {
         "complete"
     );
 }
-tests::both_backends!(subscription_limits_and_queues_are_bounded);
+tests::both_backends!(subscription_limits_and_queues_are_bounded, |c| {
+    c.subscriptions.max_subscriptions_per_connection = 2;
+    c.subscriptions.max_subscriptions = 3;
+    c.subscriptions.subscriber_queue = 2;
+});
 
 /// In trusted-documents mode the socket runs only the manifest's operations too: by their
 /// text or their id, and nothing else, introspection included.
@@ -862,7 +821,7 @@ async fn the_socket_runs_only_trusted_documents(backend: Backend) {
         "count": "{ tags { totalCount } }",
         // What `sign_up` and `create` send over HTTP, so that a change can be made.
         "sign-up": test_app::SIGN_UP,
-        "create": CREATE_TODO,
+        "create": test_app::CREATE_TODO,
     });
     let Some(app) = TestApp::start_trusted(backend, &manifest).await else {
         return;
@@ -903,19 +862,11 @@ async fn the_socket_runs_only_trusted_documents(backend: Backend) {
     create(&app, &ann, "trusted").await;
     assert_eq!(client.event().await["kind"], "CREATED");
 }
-tests::both_backends!(the_socket_runs_only_trusted_documents);
+tests::both_backends!(backend the_socket_runs_only_trusted_documents);
 
 /// A logIn over the socket is throttled by the client's address like one over HTTP: two
 /// failures there use up an address allowance of two for HTTP as well.
-async fn log_ins_over_the_socket_count_for_the_clients_address(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.rate_limits.login_max_failures = 0;
-        config.rate_limits.login_max_failures_per_ip = 2;
-    })
-    .await
-    else {
-        return;
-    };
+async fn log_ins_over_the_socket_count_for_the_clients_address(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
     let url = app.url("/graphql");
     let mut client = Client::authenticated(&url, &ann).await;
@@ -929,19 +880,18 @@ async fn log_ins_over_the_socket_count_for_the_clients_address(backend: Backend)
     assert_eq!(status, 429, "{body}");
     assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
 }
-tests::both_backends!(log_ins_over_the_socket_count_for_the_clients_address);
+tests::both_backends!(
+    log_ins_over_the_socket_count_for_the_clients_address,
+    |config| {
+        config.rate_limits.login_max_failures = 0;
+        config.rate_limits.login_max_failures_per_ip = 2;
+    }
+);
 
 /// A query or mutation over the socket is a request like one over HTTP: it takes a place
 /// among those in flight (none left: RATE_LIMITED) and is stopped at the request timeout.
-async fn socket_operations_are_held_to_the_request_limits(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.http.request_timeout_secs = 1;
-        config.http.max_in_flight = 1;
-    })
-    .await
-    else {
-        return;
-    };
+async fn socket_operations_are_held_to_the_request_limits(app: TestApp) {
+    let backend = app.backend();
     let (ann, _) = app.sign_up("ann").await;
     let id = create(&app, &ann, "before").await;
     let mut client = Client::authenticated(&app.url("/graphql"), &ann).await;
@@ -1003,18 +953,14 @@ async fn socket_operations_are_held_to_the_request_limits(backend: Backend) {
         .expect("the todo");
     assert_eq!((todo.title.as_str(), todo.version), ("before", 1));
 }
-tests::both_backends!(socket_operations_are_held_to_the_request_limits);
+tests::both_backends!(socket_operations_are_held_to_the_request_limits, |config| {
+    config.http.request_timeout_secs = 1;
+    config.http.max_in_flight = 1;
+});
 
 /// A named subscription sent without operationName is still a subscription: its events
 /// keep coming, well past the request timeout that queries over the socket get.
-async fn a_named_subscription_needs_no_operation_name(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.http.request_timeout_secs = 1;
-    })
-    .await
-    else {
-        return;
-    };
+async fn a_named_subscription_needs_no_operation_name(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
     let mut client = Client::authenticated(&app.url("/graphql"), &ann).await;
     client
@@ -1029,4 +975,6 @@ async fn a_named_subscription_needs_no_operation_name(backend: Backend) {
         assert_eq!(event["todo"]["title"], title, "{event}");
     }
 }
-tests::both_backends!(a_named_subscription_needs_no_operation_name);
+tests::both_backends!(a_named_subscription_needs_no_operation_name, |config| {
+    config.http.request_timeout_secs = 1;
+});

@@ -6,11 +6,6 @@
 //! gets graphql-transport-ws's `error` message; and every event a subscription delivers is
 //! charged to its session's rate limit.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use std::{
     process::{Child, Command, Stdio},
     time::Duration,
@@ -50,22 +45,6 @@ async fn session_closed(client: &mut Client) -> u64 {
             ),
         }
     }
-}
-
-/// A second session of the user `username` (password of `TestApp::sign_up`).
-async fn log_in(app: &TestApp, username: &str) -> String {
-    let body = app
-        .gql(
-            &format!(
-                "mutation {{ logIn(input: {{ login: \"{username}\", password: \"password123\" }}) {{ token }} }}"
-            ),
-            json!({}),
-        )
-        .await;
-    body["data"]["logIn"]["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("a token: {body}"))
-        .to_owned()
 }
 
 /// A process of the `api` binary; killed when dropped.
@@ -123,12 +102,9 @@ fn no_periodic_check(config: &mut api::Config) {
 
 /// logOut over HTTP closes every socket of that session (4401), subscribed or not; the
 /// user's other sessions keep theirs.
-async fn logging_out_closes_the_sessions_sockets(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, no_periodic_check).await else {
-        return;
-    };
+async fn logging_out_closes_the_sessions_sockets(app: TestApp) {
     let (phone, _) = app.sign_up("ann").await;
-    let laptop = log_in(&app, "ann").await;
+    let laptop = app.log_in("ann").await;
     let url = app.url("/graphql");
     let mut idle = Client::authenticated(&url, &phone).await;
     let mut subscribed = Client::authenticated(&url, &phone).await;
@@ -148,7 +124,7 @@ async fn logging_out_closes_the_sessions_sockets(backend: Backend) {
         "{answer}"
     );
 }
-tests::both_backends!(logging_out_closes_the_sessions_sockets);
+tests::both_backends!(logging_out_closes_the_sessions_sockets, no_periodic_check);
 
 /// On PostgreSQL the logout reaches a socket on another server instance too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,13 +160,10 @@ async fn revoking_an_admin_closes_their_sockets(backend: Backend) {
     run_api(app.database_url(), &["admin", "revoke", "ann"]);
     assert_eq!(session_closed(&mut socket).await, 4401);
 }
-tests::both_backends!(revoking_an_admin_closes_their_sockets);
+tests::both_backends!(backend revoking_an_admin_closes_their_sockets);
 
 /// A socket closes when its session expires, whether or not it subscribed.
-async fn an_expired_sessions_socket_closes(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, no_periodic_check).await else {
-        return;
-    };
+async fn an_expired_sessions_socket_closes(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let soon = chrono::Utc::now() + chrono::Duration::seconds(2);
     session::Entity::update_many()
@@ -201,17 +174,10 @@ async fn an_expired_sessions_socket_closes(backend: Backend) {
     let mut socket = Client::authenticated(&app.url("/graphql"), &token).await;
     assert_eq!(session_closed(&mut socket).await, 4401);
 }
-tests::both_backends!(an_expired_sessions_socket_closes);
+tests::both_backends!(an_expired_sessions_socket_closes, no_periodic_check);
 
 /// Deactivating a user by hand (no notice) closes their sockets by the next periodic check.
-async fn a_deactivated_users_socket_closes(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.subscriptions.ws_session_check_secs = 1;
-    })
-    .await
-    else {
-        return;
-    };
+async fn a_deactivated_users_socket_closes(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let mut socket = Client::authenticated(&app.url("/graphql"), &token).await;
     user::Entity::update_many()
@@ -221,15 +187,14 @@ async fn a_deactivated_users_socket_closes(backend: Backend) {
         .expect("deactivate");
     assert_eq!(session_closed(&mut socket).await, 4401);
 }
-tests::both_backends!(a_deactivated_users_socket_closes);
+tests::both_backends!(a_deactivated_users_socket_closes, |config| {
+    config.subscriptions.ws_session_check_secs = 1;
+});
 
 /// A socket whose session is gone, without any notice (deleted by hand; the periodic check
 /// is off), runs no query and registers no subscription: each is refused with `error`
 /// UNAUTHENTICATED, and the socket closes.
-async fn a_dead_sessions_socket_runs_nothing(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, no_periodic_check).await else {
-        return;
-    };
+async fn a_dead_sessions_socket_runs_nothing(app: TestApp) {
     let (token, _) = app.sign_up("ann").await;
     let url = app.url("/graphql");
     let mut querying = Client::authenticated(&url, &token).await;
@@ -252,20 +217,11 @@ async fn a_dead_sessions_socket_runs_nothing(backend: Backend) {
     assert_eq!(session_closed(&mut subscribing).await, 4401);
     app.wait_for_subscriptions(0).await;
 }
-tests::both_backends!(a_dead_sessions_socket_runs_nothing);
+tests::both_backends!(a_dead_sessions_socket_runs_nothing, no_periodic_check);
 
 /// Sockets per address (429 at the upgrade) and per user (4429 at connection_init), and
 /// subscriptions per user (RATE_LIMITED), on this instance.
-async fn sockets_and_subscriptions_are_capped(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.subscriptions.max_sockets_per_address = 3;
-        config.subscriptions.max_sockets_per_user = 2;
-        config.subscriptions.max_subscriptions_per_user = 1;
-    })
-    .await
-    else {
-        return;
-    };
+async fn sockets_and_subscriptions_are_capped(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
     let url = app.url("/graphql");
     let mut first = Client::connect(&url).await;
@@ -299,7 +255,11 @@ async fn sockets_and_subscriptions_are_capped(backend: Backend) {
         "one subscription per user: {answer}"
     );
 }
-tests::both_backends!(sockets_and_subscriptions_are_capped);
+tests::both_backends!(sockets_and_subscriptions_are_capped, |config| {
+    config.subscriptions.max_sockets_per_address = 3;
+    config.subscriptions.max_sockets_per_user = 2;
+    config.subscriptions.max_subscriptions_per_user = 1;
+});
 
 /// A frame announcing more than the body limit (1 MiB by default) closes the socket with
 /// 1009 at once: only its header was sent, so a server that read on would wait forever.
@@ -328,10 +288,7 @@ async fn a_frame_over_the_body_limit_closes_the_socket_unread() {
 /// message (the GraphQL errors as its payload) and no `complete`: a validation error, a
 /// syntax error, and a document over the length limit (refused by its length: the socket
 /// itself parses nothing). The id is free again afterwards.
-async fn a_refused_subscribe_gets_an_error_message(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn a_refused_subscribe_gets_an_error_message(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
     let mut client = Client::authenticated(&app.url("/graphql"), &ann).await;
     let deep = format!(
@@ -366,18 +323,10 @@ tests::both_backends!(a_refused_subscribe_gets_an_error_message);
 
 /// Each event a subscription delivers costs its session the subscription's cost: a
 /// subscriber whose session's budget is spent is cut off (RATE_LIMITED), not served on.
-async fn events_are_charged_to_the_subscribers_session(backend: Backend) {
-    let Some(app) = TestApp::start_with(backend, |config| {
-        config.rate_limits.points = 600;
-        config.rate_limits.window_secs = 3_600;
-    })
-    .await
-    else {
-        return;
-    };
+async fn events_are_charged_to_the_subscribers_session(app: TestApp) {
     let (subscriber, _) = app.sign_up("ann").await;
     // Changes come from another session, which has a budget of its own.
-    let writer = log_in(&app, "ann").await;
+    let writer = app.log_in("ann").await;
     let mut client = Client::authenticated(&app.url("/graphql"), &subscriber).await;
     let costly = "subscription { todoEvents { kind todo { title owner { todos(first: 50) { totalCount } } } } }";
     client
@@ -425,7 +374,10 @@ async fn events_are_charged_to_the_subscribers_session(backend: Backend) {
         "complete"
     );
 }
-tests::both_backends!(events_are_charged_to_the_subscribers_session);
+tests::both_backends!(events_are_charged_to_the_subscribers_session, |config| {
+    config.rate_limits.points = 600;
+    config.rate_limits.window_secs = 3_600;
+});
 
 /// An event is resolved in turn, like a request: with one turn, taken by an HTTP update
 /// that waits for a lock, the event waits too, and comes once the update is done.
@@ -439,17 +391,7 @@ async fn events_wait_for_their_turn() {
         return;
     };
     let (ann, _) = app.sign_up("ann").await;
-    let body = app
-        .gql_as(
-            &ann,
-            "mutation { createTodo(input: { title: \"t\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let id = body["data"]["createTodo"]["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let id = app.create_todo(&ann, json!({ "title": "t" })).await.id;
     let todo = entity::todo::Entity::find()
         .one(app.db())
         .await

@@ -3,11 +3,6 @@
 //! boundaries and bad arguments, each the same for `Query.todos`, `User.todos` and
 //! `Tag.todos`; and the seed's named queries written as GraphQL. On SQLite and PostgreSQL.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
 use std::{cmp::Ordering, collections::HashMap};
 
 use api::graphql::node::{NodeType, global_id};
@@ -242,10 +237,7 @@ fn now_seconds() -> DateTime<Utc> {
     DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("a valid instant")
 }
 
-async fn filters_select_matching_todos(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn filters_select_matching_todos(app: TestApp) {
     let (token, ann, all) = ann(&app).await;
     let home = fixtures::tag(app.db(), "home").await;
     let work = fixtures::tag(app.db(), "work").await;
@@ -516,10 +508,7 @@ fn compare(a: &todo::Model, b: &todo::Model, field: &str, descending: bool) -> O
     }
 }
 
-async fn orders_sort_every_field_both_ways_with_id_tiebreak(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn orders_sort_every_field_both_ways_with_id_tiebreak(app: TestApp) {
     let (token, ann, all) = ann(&app).await;
     use Priority::{High, Low, Medium};
     // title, priority, created minute, updated minute, due minute: with ties on every key,
@@ -675,7 +664,7 @@ async fn forward_paging_misses_and_repeats_nothing_while_rows_are_added(backend:
         assert_eq!(again.ids[0], gid(&newest), "{scope:?}");
     }
 }
-tests::both_backends!(forward_paging_misses_and_repeats_nothing_while_rows_are_added);
+tests::both_backends!(backend forward_paging_misses_and_repeats_nothing_while_rows_are_added);
 
 async fn backward_paging_misses_and_repeats_nothing_while_rows_are_added(backend: Backend) {
     for scope in SCOPES {
@@ -723,7 +712,7 @@ async fn backward_paging_misses_and_repeats_nothing_while_rows_are_added(backend
         assert_eq!(again.ids.last(), Some(&gid(&oldest)), "{scope:?}");
     }
 }
-tests::both_backends!(backward_paging_misses_and_repeats_nothing_while_rows_are_added);
+tests::both_backends!(backend backward_paging_misses_and_repeats_nothing_while_rows_are_added);
 
 async fn cursor_of_a_removed_row_still_continues(backend: Backend) {
     for scope in SCOPES {
@@ -794,12 +783,9 @@ async fn cursor_of_a_removed_row_still_continues(backend: Backend) {
         assert_eq!(rest.total, 7, "{scope:?}");
     }
 }
-tests::both_backends!(cursor_of_a_removed_row_still_continues);
+tests::both_backends!(backend cursor_of_a_removed_row_still_continues);
 
-async fn page_boundaries_and_sizes(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn page_boundaries_and_sizes(app: TestApp) {
     let (token, ann, all) = ann(&app).await;
     let mut todos = Vec::new();
     for minute in 0..25 {
@@ -914,10 +900,7 @@ async fn page_boundaries_and_sizes(backend: Backend) {
 }
 tests::both_backends!(page_boundaries_and_sizes);
 
-async fn foreign_and_malformed_cursors_are_bad_user_input(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn foreign_and_malformed_cursors_are_bad_user_input(app: TestApp) {
     let (token, ann, all) = ann(&app).await;
     for minute in 0..3 {
         add(
@@ -992,10 +975,7 @@ fn titles(nodes: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn seed_named_queries_as_graphql(backend: Backend) {
-    let Some(app) = TestApp::start(backend).await else {
-        return;
-    };
+async fn seed_named_queries_as_graphql(app: TestApp) {
     let (token, ann_id) = app.sign_up("ann").await;
     let ann = user_row(&app, "ann").await;
     let work = fixtures::tag(app.db(), "work").await;

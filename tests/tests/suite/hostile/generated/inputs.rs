@@ -13,6 +13,8 @@ use proptest::{
 };
 use serde_json::{Value, json};
 
+use tests::cursors::ORDERINGS;
+
 use super::arena::gid;
 
 /// Strings known to hurt somewhere: SQL and LIKE metacharacters, NUL and other control
@@ -190,18 +192,6 @@ pub fn id(known: Vec<String>) -> impl Strategy<Value = String> {
         1 => string(),
     ]
 }
-
-/// Every ordering name cursors carry.
-pub const ORDERINGS: &[&str] = &[
-    "todo:created_at",
-    "todo:updated_at",
-    "todo:due_date",
-    "todo:priority",
-    "todo:title",
-    "tag:name",
-    "user:username",
-    "history:id",
-];
 
 /// A cursor's sort key as serialized: the right kind for its ordering or not.
 fn sort_key() -> impl Strategy<Value = Value> {

@@ -83,7 +83,7 @@ pub fn list_request(arena: &Arena) -> impl Strategy<Value = Value> {
         move |(list, field, direction)| {
             let (prefix, query) = LISTS[list];
             let ordering = match prefix {
-                "todo:" => inputs::ORDERINGS
+                "todo:" => tests::cursors::ORDERINGS
                     .iter()
                     .find(|o| o.strip_prefix("todo:") == Some(&field.to_lowercase()))
                     .copied()

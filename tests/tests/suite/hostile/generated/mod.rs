@@ -8,17 +8,8 @@
 //! Inputs travel as variables so that they reach the server's own code; one property puts
 //! them into the document instead, for the parser.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
-#[path = "hostile/arena.rs"]
 mod arena;
-#[path = "hostile/inputs.rs"]
 mod inputs;
-#[path = "hostile/lists.rs"]
 mod lists;
 
 use arena::Arena;
@@ -183,7 +174,7 @@ async fn operations_survive_hostile_values(backend: Backend) {
         .await;
     assert!(checked > 0, "no error message was checked");
 }
-both_backends!(operations_survive_hostile_values);
+both_backends!(backend operations_survive_hostile_values);
 
 /// The same operations with one variable, somewhere in the tree, replaced by a value of any
 /// type (or all of them by one value): coercion must refuse it as the client's error.
@@ -212,7 +203,7 @@ async fn wrong_type_variables_are_refused(backend: Backend) {
         .await;
     assert!(checked > 0, "no error message was checked");
 }
-both_backends!(wrong_type_variables_are_refused);
+both_backends!(backend wrong_type_variables_are_refused);
 
 /// JSON pointers to every value inside `value`, itself ("") included.
 fn pointers(value: &Value, here: String, out: &mut Vec<String>) {
@@ -243,7 +234,7 @@ async fn lists_survive_hostile_arguments(backend: Backend) {
         .await;
     assert!(checked > 0, "no error message was checked");
 }
-both_backends!(lists_survive_hostile_arguments);
+both_backends!(backend lists_survive_hostile_arguments);
 
 /// Documents with hostile text put into them: as a properly escaped string literal (the
 /// parser must decode it and the server refuse or accept it cleanly), or raw, where it
@@ -286,4 +277,4 @@ async fn hostile_text_in_documents(backend: Backend) {
         .await;
     assert!(checked > 0, "no error message was checked");
 }
-both_backends!(hostile_text_in_documents);
+both_backends!(backend hostile_text_in_documents);

@@ -1,13 +1,8 @@
 //! The issue's hostile requests (issue 15) and how one is run: against the `api` binary
 //! built with the `ci` profile, in a process of its own on a fresh SQLite file (the
 //! default database), one process per request so that each request's peak memory is its
-//! own. Shared by hostile_release.rs (the answer, and the process survives) and memory.rs
-//! (the peak memory).
-
-#![allow(
-    dead_code,
-    reason = "shared by hostile_release.rs and memory.rs, which each use a part of it"
-)]
+//! own. Shared by [`super`] (the answer, and the process survives) and
+//! `limits::memory` (the peak memory).
 
 use std::time::Duration;
 
@@ -19,7 +14,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Past this growth over idle the request is stopped (the process killed) rather than left
 /// to take the machine's memory: the issue measured 2 GB for one request, and 20 GB were
-/// within reach. Far above the bound memory.rs asserts, so a kill is always a failure.
+/// within reach. Far above the bound `limits::memory` asserts, so a kill is always a failure.
 const CEILING_KIB: u64 = 1024 * 1024;
 
 /// Bytes of an answer the test reads at most; a hostile request must not get a bigger one.

@@ -1,15 +1,9 @@
 //! The hostile requests against the optimized server (the `api` binary built with
-//! the `ci` profile, in a process of its own; see hostile_release/cases.rs): stack
+//! the `ci` profile, in a process of its own; see [`cases`]): stack
 //! overflows show only there, since a debug build's frames differ. Each request gets a
 //! client error, never a crash, and the process answers afterwards.
 
-#![allow(
-    clippy::expect_used,
-    reason = "in a test, a failed expectation is the failure"
-)]
-
-#[path = "hostile_release/cases.rs"]
-mod cases;
+pub(crate) mod cases;
 
 use cases::{Case, Outcome};
 
