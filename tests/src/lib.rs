@@ -8,6 +8,7 @@
 )]
 
 pub mod bench;
+pub mod connection;
 pub mod cursors;
 pub mod fault_proxy;
 pub mod fixtures;

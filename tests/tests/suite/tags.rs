@@ -6,20 +6,9 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tests::{
     Backend,
+    connection::{TITLES_PAGE, titles},
     test_app::{TestApp, error_code, error_field},
 };
-
-const LIST: &str = "totalCount nodes { title } pageInfo { hasNextPage hasPreviousPage }";
-
-/// The titles of a connection's `nodes`, in order.
-fn titles(connection: &Value) -> Vec<String> {
-    connection["nodes"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no nodes: {connection}"))
-        .iter()
-        .map(|n| n["title"].as_str().expect("a title").to_owned())
-        .collect()
-}
 
 async fn tags_are_created_by_anyone_and_changed_by_admins(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
@@ -174,7 +163,7 @@ async fn tag_todos_lists_only_todos_the_viewer_may_see(app: TestApp) {
     .await;
 
     let query = format!(
-        "{{ tag(name: \"work\") {{ name todos(orderBy: {{ field: TITLE, direction: ASC }}) {{ {LIST} }} }}
+        "{{ tag(name: \"work\") {{ name todos(orderBy: {{ field: TITLE, direction: ASC }}) {{ {TITLES_PAGE} }} }}
             tags {{ nodes {{ name todos {{ totalCount }} }} }} }}"
     );
     for (token, expected, home, work) in [

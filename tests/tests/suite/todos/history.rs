@@ -5,17 +5,10 @@ use entity::todo_history::TodoAction;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tests::{
+    connection::{TITLES_PAGE, empty_titles_page},
     fixtures::{self, NewTodo},
     test_app::{TestApp, error_code},
 };
-
-const LIST: &str = "totalCount nodes { title } pageInfo { hasNextPage hasPreviousPage }";
-
-/// An empty connection as `LIST` selects it.
-fn empty_list() -> Value {
-    json!({ "totalCount": 0, "nodes": [],
-        "pageInfo": { "hasNextPage": false, "hasPreviousPage": false } })
-}
 
 const HISTORY: &str = "query($after: String) { viewer { todos(first: 50) { nodes {
     title history(first: 2, after: $after) {
@@ -172,12 +165,12 @@ async fn history_follows_a_transferred_todo_to_its_new_owner(app: TestApp) {
     let lists = app
         .data(
             Some(&ann),
-            &format!("{{ todos {{ {LIST} }} user(username: \"bob\") {{ todos {{ {LIST} }} }} }}"),
+            &format!("{{ todos {{ {TITLES_PAGE} }} user(username: \"bob\") {{ todos {{ {TITLES_PAGE} }} }} }}"),
             json!({}),
         )
         .await;
-    assert_eq!(lists["todos"], empty_list());
-    assert_eq!(lists["user"]["todos"], empty_list());
+    assert_eq!(lists["todos"], empty_titles_page());
+    assert_eq!(lists["user"]["todos"], empty_titles_page());
 }
 tests::both_backends!(history_follows_a_transferred_todo_to_its_new_owner);
 

@@ -4,28 +4,13 @@
 //! `tags`; a transferred todo's history: `todos::history`; `node(s)`: `nodes`.)
 
 use serde_json::{Value, json};
-use tests::test_app::{TestApp, error_code};
+use tests::{
+    connection::{TITLES_PAGE, empty_titles_page, titles},
+    test_app::{TestApp, error_code},
+};
 
 const NODE_TODO: &str = "query($id: ID!) { node(id: $id) { __typename id ... on Todo {
     title completed deletedAt version owner { username email } tags { name } } } }";
-
-const LIST: &str = "totalCount nodes { title } pageInfo { hasNextPage hasPreviousPage }";
-
-/// The titles of a connection's `nodes`, in order.
-fn titles(connection: &Value) -> Vec<String> {
-    connection["nodes"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no nodes: {connection}"))
-        .iter()
-        .map(|n| n["title"].as_str().expect("a title").to_owned())
-        .collect()
-}
-
-/// An empty connection as `LIST` selects it.
-fn empty_list() -> Value {
-    json!({ "totalCount": 0, "nodes": [],
-        "pageInfo": { "hasNextPage": false, "hasPreviousPage": false } })
-}
 
 async fn other_users_todos_are_not_found_and_left_out_of_lists(app: TestApp) {
     let (ann, _) = app.sign_up("ann").await;
@@ -105,22 +90,26 @@ async fn other_users_todos_are_not_found_and_left_out_of_lists(app: TestApp) {
 
     // Lists: bob sees only his own; ann's list as bob reads it is empty, not an error.
     let user_todos = format!(
-        "query($name: String!) {{ user(username: $name) {{ username todos(orderBy: {{ field: TITLE, direction: ASC }}) {{ {LIST} }} }} }}"
+        "query($name: String!) {{ user(username: $name) {{ username todos(orderBy: {{ field: TITLE, direction: ASC }}) {{ {TITLES_PAGE} }} }} }}"
     );
     let as_bob = app
         .data(Some(&bob), &user_todos, json!({ "name": "ann" }))
         .await;
     assert_eq!(as_bob["user"]["username"], "ann");
-    assert_eq!(as_bob["user"]["todos"], empty_list());
+    assert_eq!(as_bob["user"]["todos"], empty_titles_page());
     let bobs = app
-        .data(Some(&bob), &format!("{{ todos {{ {LIST} }} }}"), json!({}))
+        .data(
+            Some(&bob),
+            &format!("{{ todos {{ {TITLES_PAGE} }} }}"),
+            json!({}),
+        )
         .await;
     assert_eq!(titles(&bobs["todos"]), ["bob errand"]);
     assert_eq!(bobs["todos"]["totalCount"], 1);
     let as_ann = app
         .data(Some(&ann), &user_todos, json!({ "name": "bob" }))
         .await;
-    assert_eq!(as_ann["user"]["todos"], empty_list());
+    assert_eq!(as_ann["user"]["todos"], empty_titles_page());
     let anns = app
         .data(Some(&ann), &user_todos, json!({ "name": "ann" }))
         .await;
@@ -141,7 +130,9 @@ async fn other_users_todos_are_not_found_and_left_out_of_lists(app: TestApp) {
     let all = app
         .data(
             Some(&root),
-            &format!("{{ todos(orderBy: {{ field: TITLE, direction: ASC }}) {{ {LIST} }} }}"),
+            &format!(
+                "{{ todos(orderBy: {{ field: TITLE, direction: ASC }}) {{ {TITLES_PAGE} }} }}"
+            ),
             json!({}),
         )
         .await;
@@ -174,9 +165,9 @@ async fn soft_deleted_todos_are_left_out_of_lists_unless_asked_for(app: TestApp)
 
     let lists = format!(
         "query($filter: TodoFilter) {{
-            todos(filter: $filter) {{ {LIST} }}
-            user(username: \"ann\") {{ todos(filter: $filter) {{ {LIST} }} }}
-            tag(name: \"t\") {{ todos(filter: $filter) {{ {LIST} }} }} }}"
+            todos(filter: $filter) {{ {TITLES_PAGE} }}
+            user(username: \"ann\") {{ todos(filter: $filter) {{ {TITLES_PAGE} }} }}
+            tag(name: \"t\") {{ todos(filter: $filter) {{ {TITLES_PAGE} }} }} }}"
     );
     let each = |data: &Value| -> Vec<(Vec<String>, Value)> {
         [
@@ -245,10 +236,10 @@ async fn anonymous_viewers_read_users_and_tags_but_no_todos(app: TestApp) {
             None,
             &format!(
                 "{{ viewer {{ username }}
-                todos {{ {LIST} }}
-                deleted: todos(filter: {{ deleted: true }}) {{ {LIST} }}
-                user(username: \"ann\") {{ username todos {{ {LIST} }} }}
-                tag(name: \"t\") {{ name todos {{ {LIST} }} }}
+                todos {{ {TITLES_PAGE} }}
+                deleted: todos(filter: {{ deleted: true }}) {{ {TITLES_PAGE} }}
+                user(username: \"ann\") {{ username todos {{ {TITLES_PAGE} }} }}
+                tag(name: \"t\") {{ name todos {{ {TITLES_PAGE} }} }}
                 users {{ totalCount nodes {{ username }} }}
                 tags {{ totalCount nodes {{ name }} }} }}"
             ),
@@ -256,12 +247,12 @@ async fn anonymous_viewers_read_users_and_tags_but_no_todos(app: TestApp) {
         )
         .await;
     assert_eq!(data["viewer"], Value::Null);
-    assert_eq!(data["todos"], empty_list());
-    assert_eq!(data["deleted"], empty_list());
+    assert_eq!(data["todos"], empty_titles_page());
+    assert_eq!(data["deleted"], empty_titles_page());
     assert_eq!(data["user"]["username"], "ann");
-    assert_eq!(data["user"]["todos"], empty_list());
+    assert_eq!(data["user"]["todos"], empty_titles_page());
     assert_eq!(data["tag"]["name"], "t");
-    assert_eq!(data["tag"]["todos"], empty_list());
+    assert_eq!(data["tag"]["todos"], empty_titles_page());
     assert_eq!(
         data["users"],
         json!({ "totalCount": 1, "nodes": [{ "username": "ann" }] })
