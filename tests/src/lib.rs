@@ -1,5 +1,6 @@
 //! The end-to-end harness: a fresh database per test ([`test_db`]) and the real server
-//! talking HTTP ([`test_app`]). Tests live in one binary, `tests/tests/suite/`, a module per domain.
+//! talking HTTP ([`test_app`]). The tests live in one binary, `tests/tests/suite/`, a module
+//! per domain.
 
 #![allow(
     clippy::unwrap_used,
