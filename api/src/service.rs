@@ -19,9 +19,6 @@ pub mod user;
 pub mod validate;
 pub mod viewer;
 
-/// The old path of [`todo::list`], until the tests switch to the new one.
-pub use todo::list as todo_list;
-
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,

@@ -4,9 +4,8 @@
 
 use std::{
     net::SocketAddr,
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, ExitStatus, Stdio},
-    sync::OnceLock,
     time::{Duration, Instant},
 };
 
@@ -30,7 +29,7 @@ impl ServerProcess {
         .await
     }
 
-    /// Like [`ServerProcess::start`], for any server binary (e.g. [`ci_api_binary`]'s),
+    /// Like [`ServerProcess::start`], for any server binary,
     /// with `env` set besides DATABASE_URL, LISTEN_ADDR and RUST_LOG.
     pub async fn start_with_env(program: &Path, database_url: &str, env: &[(&str, &str)]) -> Self {
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
@@ -115,58 +114,6 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The `api` binary (mimalloc and all) built with the `ci` profile (Cargo.toml): release code
-/// generation, so stack frames and memory are the shipped binary's, which a debug build's
-/// are not. Built once per test process, with cargo (a no-op when up to date), into
-/// `<target>/ci-server/ci/api`: a target directory of its own, so that this build never
-/// waits on the lock of the `cargo test` that runs it. `target_tmpdir` is the caller's
-/// `env!("CARGO_TARGET_TMPDIR")`; .ci/run builds the same path first.
-pub fn ci_api_binary(target_tmpdir: &str) -> PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY
-        .get_or_init(|| {
-            let target_dir = Path::new(target_tmpdir)
-                .parent()
-                .expect("CARGO_TARGET_TMPDIR is inside the target directory")
-                .join("ci-server");
-            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .expect("the tests crate is inside the workspace");
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let mut command = Command::new(cargo);
-            // The variables cargo sets for a test would mark ring's build script stale (it
-            // reruns when they change) and rebuild what .ci/run built before the tests.
-            for (name, _) in std::env::vars_os() {
-                let set_for_the_test = name.to_str().is_some_and(|name| {
-                    [
-                        "CARGO_PKG_",
-                        "CARGO_BIN_",
-                        "CARGO_MANIFEST_",
-                        "CARGO_CRATE_",
-                    ]
-                    .iter()
-                    .any(|prefix| name.starts_with(prefix))
-                        || ["CARGO_TARGET_TMPDIR", "CARGO_PRIMARY_PACKAGE", "OUT_DIR"]
-                            .contains(&name)
-                });
-                if set_for_the_test {
-                    command.env_remove(name);
-                }
-            }
-            let status = command
-                .current_dir(workspace)
-                .args(["build", "--profile", "ci", "-p", "api", "--bin", "api"])
-                .arg("--target-dir")
-                .arg(&target_dir)
-                .stdout(Stdio::null())
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "cargo build --profile ci -p api failed");
-            target_dir.join("ci").join("api")
-        })
-        .clone()
 }
 
 /// A `kB` figure of `/proc/<pid>/status` (`VmRSS`, `VmHWM`, ...), in KiB; `None` once the

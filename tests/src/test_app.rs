@@ -49,7 +49,7 @@ impl TestApp {
         config.expose_sql_statement_count = true;
         // Every test signs its users up and logs them in from 127.0.0.1: the per-address
         // allowances and the points of password work are for the tests of those limits
-        // (tests/tests/throttle.rs) to turn on.
+        // (`auth::throttle` in the suite) to turn on.
         config.rate_limits.sign_ups_per_hour = 0;
         config.rate_limits.log_ins_per_hour = 0;
         config.rate_limits.password_points = 0;
@@ -109,6 +109,11 @@ impl TestApp {
     pub fn metrics_url(&self, path: &str) -> String {
         let metrics = self.metrics.as_ref().expect("metrics_listen is set");
         format!("http://{}{path}", metrics.local_addr())
+    }
+
+    /// The backend its database is on.
+    pub fn backend(&self) -> Backend {
+        self.test_db.backend()
     }
 
     /// The server's DATABASE_URL.
@@ -205,6 +210,65 @@ impl TestApp {
             .id
     }
 
+    /// Runs `query` as `token` (anonymous with `None`), asserting that it succeeds without an
+    /// error; returns its `data`.
+    pub async fn data(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql_with(token, query, variables.clone()).await;
+        assert_eq!(body.get("errors"), None, "{query} {variables}: {body}");
+        body["data"].clone()
+    }
+
+    /// Creates a todo from `input` (a `CreateTodoInput`) as `token`, asserting that it
+    /// succeeds; returns what a test goes on with.
+    pub async fn create_todo(&self, token: &str, input: Value) -> CreatedTodo {
+        let data = self
+            .data(Some(token), CREATE_TODO, json!({ "input": input }))
+            .await;
+        let created = &data["createTodo"];
+        let text = |value: &Value, what: &str| {
+            value
+                .as_str()
+                .unwrap_or_else(|| panic!("createTodo answered no {what}: {data}"))
+                .to_owned()
+        };
+        let tags = created["tags"].as_array().map_or(&[][..], Vec::as_slice);
+        CreatedTodo {
+            id: text(&created["id"], "id"),
+            version: created["version"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("createTodo answered no version: {data}")),
+            tag_ids: tags.iter().map(|tag| text(&tag["id"], "tag id")).collect(),
+            tag_names: tags
+                .iter()
+                .map(|tag| text(&tag["name"], "tag name"))
+                .collect(),
+            history_id: text(&created["history"]["nodes"][0]["id"], "history entry"),
+        }
+    }
+
+    /// Logs `username` (signed up by [`TestApp::sign_up`]) in again: a new session; returns
+    /// its token.
+    pub async fn log_in(&self, username: &str) -> String {
+        let body = self
+            .gql(
+                "mutation($login: String!) { logIn(input: { login: $login, password: \"password123\" }) { token } }",
+                json!({ "login": username }),
+            )
+            .await;
+        body["data"]["logIn"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("log-in failed: {body}"))
+            .to_owned()
+    }
+
+    /// Signs up `username` (see [`TestApp::sign_up`]) and makes them an admin; returns their
+    /// token.
+    pub async fn sign_up_admin(&self, username: &str) -> String {
+        let (token, _) = self.sign_up(username).await;
+        crate::fixtures::make_admin(&self.db, self.user_id(username).await).await;
+        token
+    }
+
     async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self
             .client
@@ -249,6 +313,55 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// Starts a [`TestApp`] on `backend` with the configuration adjusted by `configure`, and runs
+/// `test` with it; returns at once, doing nothing, when that backend is not available here
+/// (see [`TestDb::create`]). What [`both_backends!`](crate::both_backends) calls. The test
+/// runs while no test that must run [`alone`] does.
+pub async fn run<F, Fut>(backend: Backend, configure: impl FnOnce(&mut api::Config), test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let _beside_others = ALONE.read().await;
+    if let Some(app) = TestApp::start_with(backend, configure).await {
+        test(app).await;
+    }
+}
+
+/// Taken for reading by every test [`run`] runs, for writing by a test that must not share
+/// the machine.
+static ALONE: std::sync::LazyLock<tokio::sync::RwLock<()>> =
+    std::sync::LazyLock::new(|| tokio::sync::RwLock::new(()));
+
+/// Waits until no test [`run`] runs is running, and keeps new ones from starting until the
+/// guard is dropped: for a test whose load would slow the others down past their timeouts
+/// (the benchmark's smoke run), now that the whole suite shares one process. Tests that
+/// start their servers themselves are not held back; none of them loads the machine long.
+pub async fn alone() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    ALONE.write().await
+}
+
+/// What [`TestApp::create_todo`] answers: the new todo's global ID and version, its tags'
+/// global IDs and names in the order the server lists them, and the global ID of its
+/// history's one entry (CREATED).
+#[derive(Debug, Clone)]
+pub struct CreatedTodo {
+    /// The todo's global ID.
+    pub id: String,
+    /// Its version (1).
+    pub version: i64,
+    /// Its tags' global IDs.
+    pub tag_ids: Vec<String>,
+    /// Its tags' names.
+    pub tag_names: Vec<String>,
+    /// The global ID of its CREATED history entry.
+    pub history_id: String,
+}
+
+/// The document [`TestApp::create_todo`] sends.
+pub const CREATE_TODO: &str = "mutation($input: CreateTodoInput!) {
+    createTodo(input: $input) { id version tags { id name } history { nodes { id } } } }";
 
 /// The document [`TestApp::sign_up`] sends (for a trusted-documents manifest).
 pub const SIGN_UP: &str =
