@@ -2,6 +2,7 @@
 //! stay thin: they read arguments, call a service, wrap the result.
 
 pub mod auth;
+pub mod auth_mutations;
 pub mod connection;
 pub mod context;
 pub mod history;
@@ -9,12 +10,17 @@ pub mod loaders;
 pub mod mutation;
 pub mod node;
 pub mod preferences;
+pub mod preferences_mutations;
 pub mod query;
 pub mod scalars;
 pub mod subscription;
 pub mod tag;
+pub mod tag_mutations;
 pub mod todo;
+pub mod todo_list;
+pub mod todo_mutations;
 pub mod user;
+pub mod user_mutations;
 
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;

@@ -1,6 +1,4 @@
-//! The `AuthPayload` of a new session; `signUp`, `logIn` and `logOut` are in [`mutations`].
-
-pub mod mutations;
+//! The `AuthPayload` of a new session; `signUp`, `logIn` and `logOut` are in [`auth_mutations`](super::auth_mutations).
 
 use async_graphql::SimpleObject;
 

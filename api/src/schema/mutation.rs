@@ -1,11 +1,11 @@
 //! The Mutation root, composed of one part per domain: each domain's mutations are in
-//! `schema/<domain>/mutations.rs`.
+//! `schema/<domain>_mutations.rs`.
 
 use async_graphql::MergedObject;
 
 use super::{
-    auth::mutations::AuthMutation, preferences::mutations::PreferencesMutation,
-    tag::mutations::TagMutation, todo::mutations::TodoMutation, user::mutations::UserMutation,
+    auth_mutations::AuthMutation, preferences_mutations::PreferencesMutation,
+    tag_mutations::TagMutation, todo_mutations::TodoMutation, user_mutations::UserMutation,
 };
 
 /// Every mutation.

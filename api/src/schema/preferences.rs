@@ -1,6 +1,4 @@
-//! The `UserPreferences` type and its nested settings; its mutation is in [`mutations`].
-
-pub mod mutations;
+//! The `UserPreferences` type and its nested settings; its mutation is in [`preferences_mutations`](super::preferences_mutations).
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use entity::user_preferences as prefs;

@@ -2,7 +2,7 @@
 
 use async_graphql::MergedObject;
 
-use super::{node::NodeQuery, tag::TagQuery, todo::TodoQuery, user::UserQuery};
+use super::{node::NodeQuery, tag::TagQuery, todo_list::TodoQuery, user::UserQuery};
 
 /// Every query.
 #[derive(MergedObject, Default)]

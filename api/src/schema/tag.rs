@@ -1,6 +1,4 @@
-//! The `Tag` type, `tag(name:)` and `tags`; its mutations are in [`mutations`].
-
-pub mod mutations;
+//! The `Tag` type, `tag(name:)` and `tags`; its mutations are in [`tag_mutations`](super::tag_mutations).
 
 use async_graphql::{Context, ID, Object};
 use entity::tag;
@@ -10,7 +8,7 @@ use super::{
     context::ContextExt,
     node::{NodeType, global_id},
     scalars::DateTime,
-    todo::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
+    todo_list::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
 };
 use crate::{
     execution::plain_fields::{Plain, PlainFields},

@@ -1,17 +1,12 @@
-//! The `Todo` type and `Query.todos`; its lists (filter and order inputs, the connection)
-//! are in [`list`], its mutations in [`mutations`].
-
-pub mod list;
-pub mod mutations;
-
-pub use list::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent};
+//! The `Todo` type; its lists (`Query.todos`, the filter and order inputs, the connection)
+//! are in [`todo_list`](super::todo_list), its mutations in
+//! [`todo_mutations`](super::todo_mutations).
 
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object};
 use entity::todo;
 
-use self::list::list_query;
 use super::{
     connection::{TotalCount, page_args, window, with_total},
     context::ContextExt,
@@ -48,13 +43,13 @@ pub struct Todo {
     /// through the `description` field only.
     pub model: todo::Model,
     /// Whether `model.description` was read.
-    description_read: bool,
+    pub(super) description_read: bool,
     /// Its tags, when they came with it: loaded for its whole list
     /// (`TodoConnection::with_tags`), or those it had when handed over.
-    tags: Option<Arc<[Plain<Tag>]>>,
+    pub(super) tags: Option<Arc<[Plain<Tag>]>>,
     /// For the todo as it was handed over in a transfer: the transfer's history entry,
     /// where the history it shows ends.
-    history_until: Option<i32>,
+    pub(super) history_until: Option<i32>,
 }
 
 impl From<todo::Model> for Todo {
@@ -241,34 +236,5 @@ impl PlainFields for Todo {
             "version" => Value::from(todo.version),
             _ => return None,
         })
-    }
-}
-
-/// Todo queries.
-#[derive(Default)]
-pub struct TodoQuery;
-
-/// Todo queries.
-#[Object]
-impl TodoQuery {
-    /// The viewer's todos (admins: everyone's). Anonymous viewers see none.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the GraphQL arguments of a todo connection: one parameter each"
-    )]
-    async fn todos(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<TodoFilter>,
-        order_by: Option<TodoOrder>,
-    ) -> async_graphql::Result<TodoConnection> {
-        let query = list_query(ctx, page_args(first, after, last, before), filter, order_by)?;
-        let page = service::todo::list::page(ctx.db()?, ctx.viewer(), &query).await?;
-        let connection = TodoConnection::of(page, &query, TotalCount::Todos(query.filter.clone()));
-        connection.with_tags(ctx).await
     }
 }

@@ -1,6 +1,4 @@
-//! The `User` type, `viewer`, `users` and `user(username:)`; its mutation is in [`mutations`].
-
-pub mod mutations;
+//! The `User` type, `viewer`, `users` and `user(username:)`; its mutation is in [`user_mutations`](super::user_mutations).
 
 use async_graphql::{Context, Enum, ID, Object};
 use entity::user;
@@ -11,7 +9,7 @@ use super::{
     node::{NodeType, global_id},
     preferences::UserPreferences,
     scalars::DateTime,
-    todo::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
+    todo_list::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
 };
 use crate::{
     error::Error,

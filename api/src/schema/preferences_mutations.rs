@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object};
 
-use super::{NotificationFrequency, Theme, UserPreferences};
+use super::preferences::{NotificationFrequency, Theme, UserPreferences};
 use crate::{schema::context::ContextExt, service};
 
 /// Notification settings to change; absent fields keep their value.

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object};
 
-use super::AuthPayload;
+use super::auth::AuthPayload;
 use crate::{
     config::{AuthConfig, RateLimitConfig},
     error::Error,

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 
-use super::User;
+use super::user::User;
 use crate::{
     schema::context::ContextExt,
     service::{self, user::ProfileChanges},

@@ -1,14 +1,14 @@
-//! Lists of todos: the filter and order inputs, the connection, and how `Query.todos`,
+//! Lists of todos: `Query.todos`, the filter and order inputs, the connection, and how
 //! `User.todos` and `Tag.todos` read their arguments.
 
-use async_graphql::{Context, Enum, InputObject};
+use async_graphql::{Context, Enum, InputObject, Object};
 use entity::todo;
 
-use super::{Priority, Todo};
+use super::todo::{Priority, Todo};
 use crate::{
     execution::plain_fields::Plain,
     schema::{
-        connection::{TotalCount, connection_type, window, with_total},
+        connection::{TotalCount, connection_type, page_args, window, with_total},
         context::ContextExt,
         loaders::{TodoCountKey, TodoPageKey},
         scalars::DateTime,
@@ -204,5 +204,34 @@ impl TodoConnection {
             },
             total,
         )
+    }
+}
+
+/// Todo queries.
+#[derive(Default)]
+pub struct TodoQuery;
+
+/// Todo queries.
+#[Object]
+impl TodoQuery {
+    /// The viewer's todos (admins: everyone's). Anonymous viewers see none.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the GraphQL arguments of a todo connection: one parameter each"
+    )]
+    async fn todos(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TodoFilter>,
+        order_by: Option<TodoOrder>,
+    ) -> async_graphql::Result<TodoConnection> {
+        let query = list_query(ctx, page_args(first, after, last, before), filter, order_by)?;
+        let page = service::todo::list::page(ctx.db()?, ctx.viewer(), &query).await?;
+        let connection = TodoConnection::of(page, &query, TotalCount::Todos(query.filter.clone()));
+        connection.with_tags(ctx).await
     }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::Tag;
+use super::tag::Tag;
 use crate::{
     schema::{
         context::ContextExt,
