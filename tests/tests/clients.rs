@@ -223,7 +223,7 @@ fn a_manifest_with_a_wrong_sha256_id_is_refused_at_start() {
     // As the server reports it when it stops at start.
     let message = format!("{error:?}");
     assert!(
-        message.contains(&wrong) && message.contains("is not the document's sha256"),
+        message.contains(&wrong) && message.contains("is not its document's sha256"),
         "{message}"
     );
 }

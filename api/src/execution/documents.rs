@@ -180,7 +180,7 @@ fn index(listed: HashMap<String, String>) -> Result<HashMap<String, String>, Str
         let bare = without_prefix(&id);
         if bare.len() != id.len() && !bare.eq_ignore_ascii_case(&hash) {
             return Err(format!(
-                "the trusted document {id:?} is not the document's sha256 ({SHA256_PREFIX}{hash})"
+                "the id {id:?} is not its document's sha256, which is {SHA256_PREFIX}{hash}"
             ));
         }
         for key in [bare.to_owned(), hash] {
