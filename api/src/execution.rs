@@ -10,6 +10,7 @@ pub mod error_codes;
 pub mod executor;
 pub mod gate;
 pub mod input_bounds;
+pub mod introspection;
 pub mod limits;
 pub mod pace;
 pub mod plain_fields;

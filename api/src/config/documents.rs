@@ -23,9 +23,10 @@ pub struct DocumentsConfig {
     )]
     pub apq_cache_bytes: usize,
 
-    /// Run only the operations of this manifest: a JSON object of hash → document, as
-    /// Relay's persisted-query output and graphql-codegen's client preset write. Anything
-    /// else is refused, introspection included, and APQ registration is off.
+    /// Run only the operations of this manifest: a JSON object of id → document, as
+    /// Relay's persisted-query output and graphql-codegen's client preset write (ids with or
+    /// without the `sha256:` prefix, or sha1 ones). Anything else is refused, introspection
+    /// included, and APQ registration is off.
     #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
     pub trusted_documents: Option<PathBuf>,
 }

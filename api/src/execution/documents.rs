@@ -38,7 +38,8 @@ pub enum Documents {
     Trusted(Arc<Manifest>),
 }
 
-/// A trusted-documents manifest: id (usually a sha256 hash) → document.
+/// A trusted-documents manifest: id (usually a sha256 hash, without its `sha256:` prefix)
+/// → document, each document also under its sha256 (see `index`).
 pub struct Manifest {
     by_id: HashMap<String, String>,
     texts: HashSet<String>,
@@ -51,13 +52,13 @@ impl Documents {
         if let Some(path) = &config.trusted_documents {
             let text = std::fs::read_to_string(path)
                 .map_err(|err| Error::Internal(format!("cannot read {}: {err}", path.display())))?;
-            let by_id: HashMap<String, String> = serde_json::from_str(&text).map_err(|err| {
+            let listed: HashMap<String, String> = serde_json::from_str(&text).map_err(|err| {
                 Error::Internal(format!(
                     "{} is not a JSON object of id → document: {err}",
                     path.display()
                 ))
             })?;
-            for (id, document) in &by_id {
+            for (id, document) in &listed {
                 if let Err(error) = screen_text(limits, document) {
                     return Err(Error::Internal(format!(
                         "{}: the trusted document {id:?} is refused: {}",
@@ -66,11 +67,10 @@ impl Documents {
                     )));
                 }
             }
-            tracing::info!(
-                documents = by_id.len(),
-                "trusted documents only: {}",
-                path.display()
-            );
+            let documents = listed.len();
+            let by_id = index(listed)
+                .map_err(|message| Error::Internal(format!("{}: {message}", path.display())))?;
+            tracing::info!(documents, "trusted documents only: {}", path.display());
             let texts = by_id.values().cloned().collect();
             return Ok(Self::Trusted(Arc::new(Manifest { by_id, texts })));
         }
@@ -95,8 +95,7 @@ impl Documents {
                 let hash = persisted.as_ref().and_then(persisted_hash);
                 match document_id.or(hash) {
                     Some(id) => {
-                        let id = id.strip_prefix("sha256:").unwrap_or(&id);
-                        let Some(document) = manifest.by_id.get(id) else {
+                        let Some(document) = manifest.by_id.get(without_prefix(&id)) else {
                             return Err(untrusted("no trusted document has this id"));
                         };
                         request.query.clone_from(document);
@@ -155,6 +154,48 @@ impl Documents {
             }
         }
     }
+}
+
+/// The GraphQL-over-HTTP draft's prefix of a sha256 document id, which graphql-codegen's
+/// client preset writes into its manifest's keys as well.
+const SHA256_PREFIX: &str = "sha256:";
+
+/// `id` without its `sha256:` prefix: the manifest and the clients may each write it or not.
+fn without_prefix(id: &str) -> &str {
+    id.strip_prefix(SHA256_PREFIX).unwrap_or(id)
+}
+
+/// The lookup table of a manifest's documents (id → document): each under its id without a
+/// `sha256:` prefix, and under the sha256 of its text, which is what APQ's `sha256Hash`
+/// names whatever ids the client's build chose (sha1 ones, say). Any other id is the
+/// build's own choice (Relay's md5 or sha1, graphql-codegen's sha1 or custom function) and
+/// is kept as written: the server never hashes a client's text in this mode, so how an id
+/// was made does not matter, only that it names one document. Refused: an id with the
+/// `sha256:` prefix that is not its document's sha256 (a hand-edited or mixed-up
+/// manifest), and an id naming two documents.
+fn index(listed: HashMap<String, String>) -> Result<HashMap<String, String>, String> {
+    let mut by_id = HashMap::with_capacity(listed.len() * 2);
+    for (id, document) in listed {
+        let hash = sha256_hex(&document);
+        let bare = without_prefix(&id);
+        if bare.len() != id.len() && !bare.eq_ignore_ascii_case(&hash) {
+            return Err(format!(
+                "the id {id:?} is not its document's sha256, which is {SHA256_PREFIX}{hash}"
+            ));
+        }
+        for key in [bare.to_owned(), hash] {
+            match by_id.get(&key) {
+                Some(other) if *other != document => {
+                    return Err(format!("the id {key:?} names two different documents"));
+                }
+                Some(_) => {}
+                None => {
+                    by_id.insert(key, document.clone());
+                }
+            }
+        }
+    }
+    Ok(by_id)
 }
 
 /// The hash of a version 1 `persistedQuery` extension.

@@ -16,7 +16,11 @@ use async_graphql::{
 };
 
 use super::{
-    error_codes::code_errors, input_bounds, limits::QueryLimits, response_budget::ResponseBudget,
+    error_codes::code_errors,
+    input_bounds,
+    introspection::{Corrections, unused_scalars},
+    limits::QueryLimits,
+    response_budget::ResponseBudget,
 };
 
 /// The schema held to its limits; cheap to clone. Generic over the schema's roots so that
@@ -35,6 +39,8 @@ struct Bounds {
     max_ids: usize,
     /// Most bytes a response may take.
     max_response_bytes: usize,
+    /// The built-in scalars the schema does not use, which introspection must not list.
+    unused_scalars: Vec<&'static str>,
 }
 
 // Derived Clone would require the roots to be Clone; only handles are cloned.
@@ -60,8 +66,10 @@ where
         limits: QueryLimits,
         max_ids: usize,
     ) -> Self {
+        let registry = pricing_registry::<Query, Mutation, Subscription>();
         let bounds = Bounds {
-            registry: pricing_registry::<Query, Mutation, Subscription>(),
+            unused_scalars: unused_scalars(&registry),
+            registry,
             max_ids,
             max_response_bytes: limits.config().max_response_bytes,
         };
@@ -112,6 +120,25 @@ where
         (admission.cost, checked.or(admission.refusal))
     }
 
+    /// What introspection answers of an admitted `request` need correcting (see
+    /// [`Corrections`]); its document was parsed by the admission.
+    fn corrections(&self, request: &mut Request) -> Corrections {
+        let variables = std::mem::take(&mut request.variables);
+        let operation_name = request.operation_name.take();
+        let corrections = match request.parsed_query() {
+            Ok(document) => Corrections::plan(
+                document,
+                operation_name.as_deref(),
+                &variables,
+                &self.bounds.unused_scalars,
+            ),
+            Err(_) => Corrections::default(),
+        };
+        request.variables = variables;
+        request.operation_name = operation_name;
+        corrections
+    }
+
     fn budget(&self) -> ResponseBudget {
         ResponseBudget::new(self.bounds.max_response_bytes)
     }
@@ -130,7 +157,12 @@ where
         let (cost, refusal) = self.admit(&mut request, None);
         let mut response = match refusal {
             Some(refusal) => Response::from_errors(vec![refusal]),
-            None => self.schema.execute(request.data(self.budget())).await,
+            None => {
+                let corrections = self.corrections(&mut request);
+                let mut response = self.schema.execute(request.data(self.budget())).await;
+                corrections.apply(&mut response.data, &self.bounds.unused_scalars);
+                response
+            }
         };
         self.limits.report(&mut response, cost);
         code_errors(&mut response);
@@ -148,6 +180,11 @@ where
             request.data.insert(super::limits::AdmittedCost(cost));
         }
         let budget = self.budget();
+        let corrections = if refusal.is_none() {
+            self.corrections(&mut request)
+        } else {
+            Corrections::default()
+        };
         let responses = match refusal {
             Some(refusal) => async_graphql::futures_util::stream::once(async move {
                 Response::from_errors(vec![refusal])
@@ -159,8 +196,10 @@ where
             ),
         };
         let limits = self.limits.clone();
+        let bounds = self.bounds.clone();
         responses
             .map(move |mut response| {
+                corrections.apply(&mut response.data, &bounds.unused_scalars);
                 // Each event of a subscription is an answer of its own, built only once the
                 // previous one has been handed on.
                 budget.reset();

@@ -12,6 +12,7 @@
 
 mod auth;
 mod browser;
+mod clients;
 mod demo;
 mod hostile;
 mod http;
