@@ -19,6 +19,7 @@ pub mod tag_mutations;
 pub mod todo;
 pub mod todo_list;
 pub mod todo_mutations;
+pub mod todo_stats;
 pub mod user;
 pub mod user_mutations;
 

@@ -9,7 +9,10 @@
 //! per item of it, each a node like a page's, so it costs that many times one plus what
 //! its items select; a list sized by the data repeats its items' selection as often as it
 //! may hold items (`Todo.tags`: the 20 a todo may have; any other: a default page), its
-//! items themselves costing nothing, as they come with their parent. A mutation field
+//! items themselves costing nothing, as they come with their parent. A list of nodes that
+//! an argument sizes under a cap of its own (`TodoStats.topTags(first:)`, at most 100)
+//! costs that size times one plus what its items select, as a page does. An aggregate
+//! (`todoStats`) is one node: one plus what it selects. A mutation field
 //! costs a fixed amount on top of its selection. So `users(first: 50) { nodes {
 //! todos(first: 10) { ... } } }` costs 50 + 50 × 10 = 550, `nodes(ids: [100 ids]) { ... on
 //! User { todos(first: 99) { ... } } }` 100 × (1 + 99) = 10,000, and `createTodos(input:
@@ -35,10 +38,16 @@ use async_graphql::{
 
 use async_graphql_value::{ConstValue, Value};
 
-use crate::service::validate::TAGS_PER_TODO_MAX;
+use crate::service::{
+    todo::stats::{TOP_TAGS_DEFAULT, TOP_TAGS_MAX},
+    validate::TAGS_PER_TODO_MAX,
+};
 
 /// Type names ending in this are Relay connections: they cost their page size.
 const CONNECTION_SUFFIX: &str = "Connection";
+
+/// Objects of these types are aggregates computed by the database: one node each.
+const AGGREGATES: &[&str] = &["TodoStats"];
 
 /// How an operation measures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -225,6 +234,12 @@ impl<'a> Walker<'a> {
         if field_type.is_some_and(|ty| ty.ends_with(CONNECTION_SUFFIX)) {
             let page = self.page_size(field);
             measure.cost = page.saturating_mul(measure.cost.saturating_add(1));
+        } else if let Some((default, max)) = sized_list(parent_type, name) {
+            let size = self
+                .argument_size(field, "first")
+                .unwrap_or(default)
+                .min(max);
+            measure.cost = size.saturating_mul(measure.cost.saturating_add(1));
         } else if let Some(meta) = meta_field.filter(|meta| is_list(&meta.ty))
             && !parent_type.ends_with(CONNECTION_SUFFIX)
         {
@@ -235,6 +250,9 @@ impl<'a> Walker<'a> {
                     .unwrap_or(self.pricing.default_page)
                     .saturating_mul(measure.cost),
             };
+        }
+        if field_type.is_some_and(|ty| AGGREGATES.contains(&ty)) {
+            measure.cost = measure.cost.saturating_add(1);
         }
         if is_mutation_root {
             measure.cost = measure.cost.saturating_add(self.pricing.mutation_cost);
@@ -247,15 +265,21 @@ impl<'a> Walker<'a> {
     fn page_size(&self, field: &Field) -> u64 {
         ["first", "last"]
             .iter()
-            .find_map(|name| match &field.get_argument(name)?.node {
-                Value::Number(number) => Some(number_as_page(number)),
-                Value::Variable(variable) => match self.variable(variable)? {
-                    ConstValue::Number(number) => Some(number_as_page(number)),
-                    _ => None,
-                },
-                _ => None,
-            })
+            .find_map(|name| self.argument_size(field, name))
             .unwrap_or(self.pricing.default_page)
+    }
+
+    /// The size an argument asks for, written or in a variable; `None` when absent or not
+    /// a number.
+    fn argument_size(&self, field: &Field, name: &str) -> Option<u64> {
+        match &field.get_argument(name)?.node {
+            Value::Number(number) => Some(number_as_page(number)),
+            Value::Variable(variable) => match self.variable(variable)? {
+                ConstValue::Number(number) => Some(number_as_page(number)),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// How many items a list field sized by a list argument returns: one per item of the
@@ -298,6 +322,20 @@ impl<'a> Walker<'a> {
 fn list_cap(parent_type: &str, field: &str) -> Option<u64> {
     match (parent_type, field) {
         ("Todo", "tags") => u64::try_from(TAGS_PER_TODO_MAX).ok(),
+        // One entry per priority.
+        ("TodoStats", "byPriority") => Some(3),
+        _ => None,
+    }
+}
+
+/// The lists of nodes that `first` sizes outside connections: their default size and cap
+/// (a larger `first` is refused by the resolver; here it costs the cap).
+fn sized_list(parent_type: &str, field: &str) -> Option<(u64, u64)> {
+    match (parent_type, field) {
+        ("TodoStats", "topTags") => Some((
+            u64::try_from(TOP_TAGS_DEFAULT).ok()?,
+            u64::try_from(TOP_TAGS_MAX).ok()?,
+        )),
         _ => None,
     }
 }

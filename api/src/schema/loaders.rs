@@ -11,6 +11,8 @@ mod tags_by_todo_id;
 mod todo_by_id;
 mod todo_count_by_parent;
 mod todo_page_by_parent;
+mod todo_stats_by_owner;
+mod top_tags_by_owner;
 mod user_by_id;
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
@@ -30,6 +32,8 @@ pub use self::{
     todo_by_id::TodoByIdLoader,
     todo_count_by_parent::{TodoCountByParentLoader, TodoCountKey},
     todo_page_by_parent::{TodoPageByParentLoader, TodoPageKey},
+    todo_stats_by_owner::{TodoStatsByOwnerLoader, TodoStatsKey},
+    top_tags_by_owner::{TopTagsByOwnerLoader, TopTagsKey},
     user_by_id::UserByIdLoader,
 };
 use crate::{
@@ -58,6 +62,10 @@ pub struct Loaders {
     pub todo_page_by_parent: DataLoader<Delivered<TodoPageByParentLoader>>,
     /// The todo count per owner or tag.
     pub todo_count_by_parent: DataLoader<Delivered<TodoCountByParentLoader>>,
+    /// The todo statistics' counts per owner.
+    pub todo_stats_by_owner: DataLoader<Delivered<TodoStatsByOwnerLoader>>,
+    /// The todo statistics' top tags per owner.
+    pub top_tags_by_owner: DataLoader<Delivered<TopTagsByOwnerLoader>>,
     /// A page of history per todo.
     pub history_page_by_todo: DataLoader<Delivered<HistoryPageByTodoLoader>>,
     /// The history length per todo.
@@ -103,6 +111,20 @@ impl Loaders {
             ),
             todo_count_by_parent: new(
                 TodoCountByParentLoader {
+                    db: db.clone(),
+                    viewer: viewer.clone(),
+                },
+                &batch,
+            ),
+            todo_stats_by_owner: new(
+                TodoStatsByOwnerLoader {
+                    db: db.clone(),
+                    viewer: viewer.clone(),
+                },
+                &batch,
+            ),
+            top_tags_by_owner: new(
+                TopTagsByOwnerLoader {
                     db: db.clone(),
                     viewer: viewer.clone(),
                 },

@@ -2,9 +2,12 @@
 
 use async_graphql::MergedObject;
 
-use super::{node::NodeQuery, tag::TagQuery, todo_list::TodoQuery, user::UserQuery};
+use super::{
+    node::NodeQuery, tag::TagQuery, todo_list::TodoQuery, todo_stats::TodoStatsQuery,
+    user::UserQuery,
+};
 
 /// Every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(NodeQuery, UserQuery, TodoQuery, TagQuery);
+pub struct QueryRoot(NodeQuery, UserQuery, TodoQuery, TodoStatsQuery, TagQuery);

@@ -10,6 +10,7 @@ use super::{
     preferences::UserPreferences,
     scalars::DateTime,
     todo_list::{TodoConnection, TodoFilter, TodoOrder, todos_of_parent},
+    todo_stats::{TodoStats, todo_stats_of_owner},
 };
 use crate::{
     error::Error,
@@ -168,6 +169,15 @@ impl User {
             .await?
             .ok_or_else(|| Error::Internal(format!("user {} has no preferences", self.model.id)))?;
         Ok(Some(UserPreferences(prefs)))
+    }
+
+    /// Counts over the same todos as todos(filter:) would list, computed in the database.
+    async fn todo_stats(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TodoFilter>,
+    ) -> async_graphql::Result<TodoStats> {
+        todo_stats_of_owner(ctx, self.model.id, filter).await
     }
 }
 

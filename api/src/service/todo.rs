@@ -7,6 +7,7 @@
 pub mod create;
 pub mod delete;
 pub mod list;
+pub mod stats;
 pub mod tags;
 pub mod transfer;
 pub mod update;

@@ -21,6 +21,7 @@ use sea_orm::{
 };
 
 use self::filter::filter_condition;
+pub(super) use self::filter::is_overdue;
 use crate::{
     error::Result,
     service::{
@@ -213,6 +214,20 @@ pub async fn page(
     Ok(query.window.finish(rows))
 }
 
+/// The todos `viewer` may see that match `filter`, as `Query.todos` lists them (the
+/// statistics count over the same rows); `None` when the viewer sees no todos.
+pub(super) fn matching(
+    backend: DbBackend,
+    viewer: Option<&Viewer>,
+    filter: &TodoFilter,
+) -> Option<Select<todo::Entity>> {
+    Some(
+        todo::Entity::find()
+            .filter(visible_to(viewer)?)
+            .filter(filter_condition(filter, backend)),
+    )
+}
+
 /// How many todos `viewer` may see that match `filter`.
 pub async fn count(
     db: &impl ConnectionTrait,
@@ -220,14 +235,10 @@ pub async fn count(
     filter: &TodoFilter,
 ) -> Result<u64> {
     use sea_orm::PaginatorTrait;
-    let Some(visible) = visible_to(viewer) else {
+    let Some(select) = matching(db.get_database_backend(), viewer, filter) else {
         return Ok(0);
     };
-    Ok(todo::Entity::find()
-        .filter(visible)
-        .filter(filter_condition(filter, db.get_database_backend()))
-        .count(db)
-        .await?)
+    Ok(select.count(db).await?)
 }
 
 /// The todos with these ids that `viewer` may see, soft-deleted ones included (they can be

@@ -30,6 +30,16 @@ pub struct TodoFilter {
     pub deleted: Option<bool>,
 }
 
+/// Open and due in the past: the one definition of overdue, for `filter.overdue` and for
+/// the statistics' count. A todo without a due date is never overdue; the explicit IS NOT
+/// NULL keeps `overdue: false` from dropping it through SQL's three-valued NOT.
+pub(in crate::service::todo) fn is_overdue() -> Condition {
+    Condition::all()
+        .add(todo::COLUMN.due_date.is_not_null())
+        .add(todo::COLUMN.due_date.lt(now()))
+        .add(todo::COLUMN.completed.eq(false))
+}
+
 /// The SQL condition of `filter`.
 pub(super) fn filter_condition(filter: &TodoFilter, backend: DbBackend) -> Condition {
     let mut all = Condition::all();
@@ -56,16 +66,10 @@ pub(super) fn filter_condition(filter: &TodoFilter, backend: DbBackend) -> Condi
         );
     }
     if let Some(overdue) = filter.overdue {
-        // A todo without a due date is never overdue; the explicit IS NOT NULL keeps
-        // `overdue: false` from dropping it through SQL's three-valued NOT.
-        let is_overdue = Condition::all()
-            .add(todo::COLUMN.due_date.is_not_null())
-            .add(todo::COLUMN.due_date.lt(now()))
-            .add(todo::COLUMN.completed.eq(false));
         all = all.add(if overdue {
-            is_overdue
+            is_overdue()
         } else {
-            is_overdue.not()
+            is_overdue().not()
         });
     }
     if let Some(before) = filter.due_before {
