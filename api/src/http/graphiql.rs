@@ -44,9 +44,9 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// What GraphiQL shows first: the nested shape the server is built for.
-const EXAMPLE_QUERY: &str = "# Sign up or log in (see the README), then set the header
-#   {\"Authorization\": \"Bearer <token>\"}
-# in the Headers tab below.
+const EXAMPLE_QUERY: &str = "# Sign up or log in (see the README) with a mutation that asks for
+#   { token user { username } }
+# and this page puts the token in the Headers tab below; then run this query.
 query Example {
   viewer { username }
   users(first: 5) {
@@ -216,9 +216,11 @@ fn page_html() -> String {
   <link rel="stylesheet" href="{page_css}">
 {scripts}</head>
 <body>
-  <p class="todo-note">Anonymous until you authenticate: run the <code>signUp</code> or
-    <code>logIn</code> mutation, then put <code>{{"Authorization": "Bearer &lt;token&gt;"}}</code>
-    in the <b>Headers</b> tab below the query.</p>
+  <p class="todo-note" id="todo-note">Anonymous until you authenticate: run the
+    <code>signUp</code> or <code>logIn</code> mutation (ask for its <code>token</code>), and the
+    page puts <code>{{"Authorization": "Bearer &lt;token&gt;"}}</code> in the <b>Headers</b> tab
+    for you.</p>
+  <div class="todo-session" id="todo-session" role="status" hidden></div>
   <div id="graphiql" data-endpoint="{endpoint}" data-default-query="{query}">Loading GraphiQL…</div>
 </body>
 </html>

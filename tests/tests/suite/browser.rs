@@ -1,6 +1,7 @@
 //! GraphiQL in a real browser: `tests/browser/graphiql.mjs` drives a headless Chromium
 //! (Debian's, through playwright-core) against the server, with every request to another
-//! host blocked and reported, so the IDE is proven to work offline; and the embedded files
+//! host blocked and reported, so the IDE is proven to work offline, and
+//! `tests/browser/graphiql-login.mjs` signs in from a `logIn` run in the page; and the embedded files
 //! it loads, with their types and cache headers.
 
 use std::{
@@ -35,23 +36,48 @@ async fn graphiql_runs_the_example_query_offline() {
         .await;
     assert_eq!(created["data"]["createTodo"]["title"], title, "{created}");
 
-    let url = app.url("/");
-    let token_arg = token.clone();
+    run_script(script, vec![app.url("/"), token, title.to_owned()]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_signs_in_from_a_log_in_run_in_the_page() {
+    let Some(script) = browser_script() else {
+        return;
+    };
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mut config = api::Config::defaults();
+    config.database_url = app.database_url().to_owned();
+    let demo = api::seed_demo(&config).await.expect("seed the demo");
+    // The script logs in through the page itself, checks the Headers tab, the banner and the
+    // example query's todos, reloads, and logs out.
+    let script = script.with_file_name("graphiql-login.mjs");
+    run_script(
+        script,
+        vec![
+            app.url("/"),
+            demo.username.to_owned(),
+            demo.password.clone(),
+        ],
+    )
+    .await;
+}
+
+/// Runs one of the browser scripts with `args`; fails the test with its output if it fails.
+async fn run_script(script: PathBuf, args: Vec<String>) {
+    let name = script.display().to_string();
     // The server runs on this runtime: wait for the browser off its worker threads.
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(&script)
-            .args([url.as_str(), token_arg.as_str(), title])
-            .output()
-    })
-    .await
-    .expect("the browser task finishes")
-    .expect("node starts");
+    let output =
+        tokio::task::spawn_blocking(move || Command::new("node").arg(&script).args(&args).output())
+            .await
+            .expect("the browser task finishes")
+            .expect("node starts");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "graphiql.mjs failed ({}):\n{stderr}\n{stdout}",
+        "{name} failed ({}):\n{stderr}\n{stdout}",
         output.status
     );
     eprintln!("{stdout}");
