@@ -56,7 +56,7 @@ impl TotalCount {
             Self::Known(n) => Ok(*n),
             Self::TodosOfParent(key) => Ok(ctx
                 .loaders()?
-                .todo_count_by_parent
+                .todo_count_by_parent()
                 .load_one(key.clone())
                 .await
                 .map_err(|err| crate::error::Error::Internal(err.to_string()))?
@@ -78,7 +78,7 @@ impl TotalCount {
                 until: None,
             } => Ok(ctx
                 .loaders()?
-                .history_count_by_todo
+                .history_count_by_todo()
                 .load_one(*todo_id)
                 .await
                 .map_err(|err| crate::error::Error::Internal(err.to_string()))?

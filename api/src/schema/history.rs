@@ -49,7 +49,7 @@ async fn user(ctx: &Context<'_>, id: Option<i32>) -> async_graphql::Result<Optio
     let Some(id) = id else { return Ok(None) };
     Ok(ctx
         .loaders()?
-        .user_by_id
+        .user_by_id()
         .load_one(id)
         .await?
         .map(User::from))

@@ -15,7 +15,12 @@ mod todo_stats_by_owner;
 mod top_tags_by_owner;
 mod user_by_id;
 
-use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use std::collections::HashMap;
 
@@ -46,116 +51,117 @@ use crate::{
 /// What a loader fails with: shared by every field that awaited the batch.
 pub type LoadError = Arc<Error>;
 
-/// Every loader of one request.
-pub struct Loaders {
-    /// Users by id.
-    pub user_by_id: DataLoader<Delivered<UserByIdLoader>>,
-    /// Preferences by user id.
-    pub preferences_by_user_id: DataLoader<Delivered<PreferencesByUserIdLoader>>,
-    /// Tags (sorted by name) by todo id.
-    pub tags_by_todo_id: DataLoader<Delivered<TagsByTodoIdLoader>>,
-    /// Tags by id.
-    pub tag_by_id: DataLoader<Delivered<TagByIdLoader>>,
-    /// Visible todos by id.
-    pub todo_by_id: DataLoader<Delivered<TodoByIdLoader>>,
-    /// A page of todos per owner or tag.
-    pub todo_page_by_parent: DataLoader<Delivered<TodoPageByParentLoader>>,
-    /// The todo count per owner or tag.
-    pub todo_count_by_parent: DataLoader<Delivered<TodoCountByParentLoader>>,
-    /// The todo statistics' counts per owner.
-    pub todo_stats_by_owner: DataLoader<Delivered<TodoStatsByOwnerLoader>>,
-    /// The todo statistics' top tags per owner.
-    pub top_tags_by_owner: DataLoader<Delivered<TopTagsByOwnerLoader>>,
-    /// A page of history per todo.
-    pub history_page_by_todo: DataLoader<Delivered<HistoryPageByTodoLoader>>,
-    /// The history length per todo.
-    pub history_count_by_todo: DataLoader<Delivered<HistoryCountByTodoLoader>>,
-    /// Visible history entries by id.
-    pub history_entry_by_id: DataLoader<Delivered<HistoryEntryByIdLoader>>,
-}
-
-impl Loaders {
-    /// The loaders for one request of `viewer`; their statements count towards `counter`,
-    /// and each gathers keys for `delay` before running its batch.
-    pub fn new(
-        db: &DatabaseConnection,
-        viewer: Option<&Viewer>,
-        counter: &StatementCounter,
-        activity: &Arc<RequestActivity>,
-        delay: Duration,
-    ) -> Self {
-        let viewer = viewer.cloned();
-        let batch = Batch {
-            counter: counter.clone(),
-            activity: activity.clone(),
-            delay,
-        };
-        Self {
-            user_by_id: new(UserByIdLoader(db.clone()), &batch),
-            preferences_by_user_id: new(PreferencesByUserIdLoader(db.clone()), &batch),
-            tags_by_todo_id: new(TagsByTodoIdLoader(db.clone()), &batch),
-            tag_by_id: new(TagByIdLoader(db.clone()), &batch),
-            todo_by_id: new(
-                TodoByIdLoader {
-                    db: db.clone(),
-                    viewer: viewer.clone(),
-                },
-                &batch,
-            ),
-            todo_page_by_parent: new(
-                TodoPageByParentLoader {
-                    db: db.clone(),
-                    viewer: viewer.clone(),
-                },
-                &batch,
-            ),
-            todo_count_by_parent: new(
-                TodoCountByParentLoader {
-                    db: db.clone(),
-                    viewer: viewer.clone(),
-                },
-                &batch,
-            ),
-            todo_stats_by_owner: new(
-                TodoStatsByOwnerLoader {
-                    db: db.clone(),
-                    viewer: viewer.clone(),
-                },
-                &batch,
-            ),
-            top_tags_by_owner: new(
-                TopTagsByOwnerLoader {
-                    db: db.clone(),
-                    viewer: viewer.clone(),
-                },
-                &batch,
-            ),
-            history_page_by_todo: new(HistoryPageByTodoLoader(db.clone()), &batch),
-            history_count_by_todo: new(HistoryCountByTodoLoader(db.clone()), &batch),
-            history_entry_by_id: new(
-                HistoryEntryByIdLoader {
-                    db: db.clone(),
-                    viewer,
-                },
-                &batch,
-            ),
+/// Declares [`Loaders`]: one lazily built loader per entry, and the accessor that builds
+/// it the first time a field of the request asks for it (most operations need two or three
+/// of the dozen, and building all of them was a fixed cost of every request).
+macro_rules! loaders {
+    ($($(#[doc = $doc:literal])* $name:ident: $loader:ty = |$source:ident| $make:expr;)*) => {
+        /// Every loader of one request, each built on first use.
+        pub struct Loaders {
+            source: Source,
+            $($name: OnceLock<DataLoader<Delivered<$loader>>>,)*
         }
-    }
+
+        impl Loaders {
+            /// The loaders for one request of `viewer`; their statements count towards
+            /// `counter`, and each gathers keys for `delay` before running its batch.
+            pub fn new(
+                db: &DatabaseConnection,
+                viewer: Option<&Viewer>,
+                counter: &StatementCounter,
+                activity: &Arc<RequestActivity>,
+                delay: Duration,
+            ) -> Self {
+                Self {
+                    source: Source {
+                        db: db.clone(),
+                        viewer: viewer.cloned(),
+                        counter: counter.clone(),
+                        activity: activity.clone(),
+                        delay,
+                    },
+                    $($name: OnceLock::new(),)*
+                }
+            }
+
+            $(
+                $(#[doc = $doc])*
+                pub fn $name(&self) -> &DataLoader<Delivered<$loader>> {
+                    self.$name.get_or_init(|| {
+                        let $source = &self.source;
+                        self.source.loader($make)
+                    })
+                }
+            )*
+        }
+    };
 }
 
-/// How the batches of one request run.
-struct Batch {
+loaders! {
+    /// Users by id.
+    user_by_id: UserByIdLoader = |source| UserByIdLoader(source.db.clone());
+    /// Preferences by user id.
+    preferences_by_user_id: PreferencesByUserIdLoader =
+        |source| PreferencesByUserIdLoader(source.db.clone());
+    /// Tags (sorted by name) by todo id.
+    tags_by_todo_id: TagsByTodoIdLoader = |source| TagsByTodoIdLoader(source.db.clone());
+    /// Tags by id.
+    tag_by_id: TagByIdLoader = |source| TagByIdLoader(source.db.clone());
+    /// Visible todos by id.
+    todo_by_id: TodoByIdLoader = |source| TodoByIdLoader {
+        db: source.db.clone(),
+        viewer: source.viewer.clone(),
+    };
+    /// A page of todos per owner or tag.
+    todo_page_by_parent: TodoPageByParentLoader = |source| TodoPageByParentLoader {
+        db: source.db.clone(),
+        viewer: source.viewer.clone(),
+    };
+    /// The todo count per owner or tag.
+    todo_count_by_parent: TodoCountByParentLoader = |source| TodoCountByParentLoader {
+        db: source.db.clone(),
+        viewer: source.viewer.clone(),
+    };
+    /// The todo statistics' counts per owner.
+    todo_stats_by_owner: TodoStatsByOwnerLoader = |source| TodoStatsByOwnerLoader {
+        db: source.db.clone(),
+        viewer: source.viewer.clone(),
+    };
+    /// The todo statistics' top tags per owner.
+    top_tags_by_owner: TopTagsByOwnerLoader = |source| TopTagsByOwnerLoader {
+        db: source.db.clone(),
+        viewer: source.viewer.clone(),
+    };
+    /// A page of history per todo.
+    history_page_by_todo: HistoryPageByTodoLoader =
+        |source| HistoryPageByTodoLoader(source.db.clone());
+    /// The history length per todo.
+    history_count_by_todo: HistoryCountByTodoLoader =
+        |source| HistoryCountByTodoLoader(source.db.clone());
+    /// Visible history entries by id.
+    history_entry_by_id: HistoryEntryByIdLoader = |source| HistoryEntryByIdLoader {
+        db: source.db.clone(),
+        viewer: source.viewer.clone(),
+    };
+}
+
+/// What the loaders of one request are built from, and how their batches run.
+struct Source {
+    db: DatabaseConnection,
+    viewer: Option<Viewer>,
     counter: StatementCounter,
     activity: Arc<RequestActivity>,
     delay: Duration,
 }
 
-fn new<L: Send + Sync + 'static>(loader: L, batch: &Batch) -> DataLoader<Delivered<L>> {
-    DataLoader::new(
-        Delivered(loader),
-        spawner(batch.counter.clone(), batch.activity.clone()),
-    )
-    .delay(batch.delay)
+impl Source {
+    fn loader<L: Send + Sync + 'static>(&self, loader: L) -> DataLoader<Delivered<L>> {
+        DataLoader::new(
+            Delivered(loader),
+            spawner(self.counter.clone(), self.activity.clone()),
+        )
+        .delay(self.delay)
+    }
 }
 
 /// A loader that tells [`quiescence`] when its rows are back (see [`quiescence::rows_loaded`]).

@@ -147,22 +147,22 @@ async fn load(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
     // Keep the cause for the log; the client still sees only "internal error".
     let shared = |err: std::sync::Arc<Error>| Error::Internal(format!("{err:?}"));
     let users = loaders
-        .user_by_id
+        .user_by_id()
         .load_many(of_type(NodeType::User))
         .await
         .map_err(shared)?;
     let todos = loaders
-        .todo_by_id
+        .todo_by_id()
         .load_many(of_type(NodeType::Todo))
         .await
         .map_err(shared)?;
     let entries = loaders
-        .history_entry_by_id
+        .history_entry_by_id()
         .load_many(of_type(NodeType::TodoHistoryEntry))
         .await
         .map_err(shared)?;
     let tags = loaders
-        .tag_by_id
+        .tag_by_id()
         .load_many(of_type(NodeType::Tag))
         .await
         .map_err(shared)?;

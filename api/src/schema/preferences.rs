@@ -62,7 +62,7 @@ impl UserPreferences {
         // Through the loader: a list of users' preferences must not look each one up.
         let user = ctx
             .loaders()?
-            .user_by_id
+            .user_by_id()
             .load_one(self.0.user_id)
             .await?
             .ok_or(Error::NotFound("user"))?;

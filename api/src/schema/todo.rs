@@ -99,7 +99,7 @@ impl Todo {
         }
         // The list decided from its selection that no one asks; should a selection it did
         // not foresee ask anyway, the answer still comes from the row, not a null.
-        let row = ctx.loaders()?.todo_by_id.load_one(self.model.id).await?;
+        let row = ctx.loaders()?.todo_by_id().load_one(self.model.id).await?;
         Ok(row.and_then(|row| row.description))
     }
 
@@ -147,7 +147,7 @@ impl Todo {
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let user = ctx
             .loaders()?
-            .user_by_id
+            .user_by_id()
             .load_one(self.model.user_id)
             .await?
             .ok_or(Error::NotFound("user"))?;
@@ -180,7 +180,7 @@ impl Todo {
             }
             let loaders = ctx.loaders()?;
             Ok(loaders
-                .history_page_by_todo
+                .history_page_by_todo()
                 .load_one((self.model.id, window.clone()))
                 .await?)
         };
@@ -203,7 +203,7 @@ impl Todo {
             return Ok(Items(tags.clone()));
         }
         let loaders = ctx.loaders()?;
-        let tags = loaders.tags_by_todo_id.load_one(self.model.id).await?;
+        let tags = loaders.tags_by_todo_id().load_one(self.model.id).await?;
         Ok(Items(
             tags.unwrap_or_default()
                 .into_iter()

@@ -154,7 +154,7 @@ pub async fn todos_of_parent(
         query: query.clone(),
     };
     let loaders = ctx.loaders()?;
-    let page = async { Ok(loaders.todo_page_by_parent.load_one(key).await?) };
+    let page = async { Ok(loaders.todo_page_by_parent().load_one(key).await?) };
     let (page, total) = with_total(ctx, page, total).await?;
     let connection = TodoConnection::of(
         page.unwrap_or_else(service::page::Page::empty),
@@ -174,7 +174,7 @@ impl TodoConnection {
             return Ok(self);
         }
         let ids: Vec<i32> = self.edges.iter().map(|edge| edge.node.0.model.id).collect();
-        let mut tags = ctx.loaders()?.tags_by_todo_id.load_many(ids).await?;
+        let mut tags = ctx.loaders()?.tags_by_todo_id().load_many(ids).await?;
         for edge in &mut self.edges {
             let todo = &mut edge.node.0;
             let of_todo = tags.remove(&todo.model.id).unwrap_or_default();

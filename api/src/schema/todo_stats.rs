@@ -108,7 +108,7 @@ impl TodoStats {
                     first,
                 };
                 ctx.loaders()?
-                    .top_tags_by_owner
+                    .top_tags_by_owner()
                     .load_one(key)
                     .await?
                     .unwrap_or_default()
@@ -147,7 +147,7 @@ pub async fn todo_stats_of_owner(
             filter: filter.clone(),
         };
         ctx.loaders()?
-            .todo_stats_by_owner
+            .todo_stats_by_owner()
             .load_one(key)
             .await?
             .unwrap_or_default()

@@ -164,7 +164,7 @@ impl User {
         }
         let prefs = ctx
             .loaders()?
-            .preferences_by_user_id
+            .preferences_by_user_id()
             .load_one(self.model.id)
             .await?
             .ok_or_else(|| Error::Internal(format!("user {} has no preferences", self.model.id)))?;
