@@ -129,7 +129,13 @@ pub const INDEXES: &[IndexDef] = &[
         predicate: None,
         trigram: false,
     },
-    index("todo_tags_tag_id_idx", "todo_tags", &["tag_id"]),
+    // A tag's todos newest first, read in index order (Q3 of BENCHMARKS.md); also every
+    // lookup by tag_id alone.
+    index(
+        "todo_tags_tag_created_idx",
+        "todo_tags",
+        &["tag_id", "todo_created_at", "todo_id"],
+    ),
     index(
         "todo_history_todo_id_idx",
         "todo_history",

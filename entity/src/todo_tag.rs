@@ -14,6 +14,10 @@ pub struct Model {
     /// The tag.
     #[sea_orm(primary_key, auto_increment = false)]
     pub tag_id: i32,
+    /// The tagged todo's creation time, copied here so that a tag's todos are read newest
+    /// first from the index `todo_tags (tag_id, todo_created_at, todo_id)`; set by every
+    /// insert (a todo's creation time never changes).
+    pub todo_created_at: DateTimeUtc,
     /// The tagged todo.
     #[sea_orm(belongs_to, from = "todo_id", to = "id", on_delete = "Cascade")]
     pub todo: BelongsTo<super::todo::Entity>,

@@ -15,6 +15,7 @@ mod m20261125_000004_create_login_failures;
 mod m20261201_000005_index_todo_orders;
 mod m20261206_000006_create_todo_handovers;
 mod m20261207_000007_add_session_addresses;
+mod m20261207_000008_index_tag_todos_by_age;
 
 /// The ordered list of migrations; `api` runs the pending ones at start.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_index_todo_orders::Migration),
             Box::new(m20261206_000006_create_todo_handovers::Migration),
             Box::new(m20261207_000007_add_session_addresses::Migration),
+            Box::new(m20261207_000008_index_tag_todos_by_age::Migration),
         ]
     }
 }

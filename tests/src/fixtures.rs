@@ -111,6 +111,7 @@ pub async fn tag_todo(db: &DatabaseConnection, todo: &todo::Model, tag: &tag::Mo
     todo_tag::ActiveModel {
         todo_id: Set(todo.id),
         tag_id: Set(tag.id),
+        todo_created_at: Set(todo.created_at),
     }
     .insert(db)
     .await

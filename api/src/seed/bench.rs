@@ -122,17 +122,26 @@ pub async fn seed(
         }
     }
     insert_chunked(&txn, todos).await?;
-    let todo_ids = ids::<todo::Entity>(&txn, todo::Column::Id).await?;
+    // Each link carries its todo's creation time (the index of a tag's newest todos).
+    let todo_ids: Vec<(i32, DateTime<Utc>)> = todo::Entity::find()
+        .select_only()
+        .column(todo::Column::Id)
+        .column(todo::Column::CreatedAt)
+        .order_by_asc(todo::Column::Id)
+        .into_tuple()
+        .all(&txn)
+        .await?;
 
     let mut links = Vec::new();
     if !tag_ids.is_empty() {
-        for &todo_id in &todo_ids {
+        for &(todo_id, created_at) in &todo_ids {
             let first = rng.next(tag_ids.len() as u64) as usize;
             let count = (rng.next(4) as usize).min(tag_ids.len());
             for &tag_id in tag_ids.iter().cycle().skip(first).take(count) {
                 links.push(todo_tag::ActiveModel {
                     todo_id: Set(todo_id),
                     tag_id: Set(tag_id),
+                    todo_created_at: Set(created_at),
                 });
             }
         }

@@ -195,6 +195,7 @@ pub async fn seed(
             links.push(todo_tag::ActiveModel {
                 todo_id: Set(todo.id),
                 tag_id: Set(tag.id),
+                todo_created_at: Set(todo.created_at),
             });
         }
         let mut actions = vec![TodoAction::Created];

@@ -223,3 +223,72 @@ async fn tags_beyond_ascii_are_created_and_linked(app: TestApp) {
     assert_eq!(body["data"]["tag"]["name"], "À", "{body}");
 }
 tests::both_backends!(tags_beyond_ascii_are_created_and_linked);
+
+/// A tag's todos come newest first from the links' copy of each todo's creation time (the
+/// index behind Q3): every write that adds a link sets it, so the order, the pages and their
+/// cursors are those of the todos' own creation times, whichever way the link was made.
+async fn tag_todos_are_newest_first_whichever_write_made_the_link(app: TestApp) {
+    let (ann, _) = app.sign_up("ann").await;
+    // Oldest first: created with the tag, tagged later, created in a batch, created plain and
+    // then tagged, created with the tag.
+    app.create_todo(&ann, json!({ "title": "t1", "tags": ["work"] }))
+        .await;
+    let retagged = app.create_todo(&ann, json!({ "title": "t2" })).await;
+    let batch = "mutation($input: [CreateTodoInput!]!) { createTodos(input: $input) { id } }";
+    let input =
+        json!([{ "title": "t3", "tags": ["work"] }, { "title": "t4", "tags": ["home", "work"] }]);
+    assert!(app.gql_as(&ann, batch, json!({ "input": input })).await["errors"].is_null());
+    let late = app
+        .create_todo(&ann, json!({ "title": "t5", "tags": ["home"] }))
+        .await;
+    app.create_todo(&ann, json!({ "title": "t6", "tags": ["work"] }))
+        .await;
+    let set = "mutation($id: ID!, $tags: [String!]!) { setTodoTags(id: $id, tags: $tags) { id } }";
+    for (id, tags) in [
+        (&retagged.id, json!(["work"])),
+        (&late.id, json!(["work", "home"])),
+    ] {
+        let body = app
+            .gql_as(&ann, set, json!({ "id": id, "tags": tags }))
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+
+    let page = "query($after: String) { tag(name: \"work\") { todos(first: 2, after: $after) {
+        nodes { title } pageInfo { hasNextPage endCursor } } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = app.data(Some(&ann), page, json!({ "after": after })).await;
+        let todos = &data["tag"]["todos"];
+        seen.extend(titles(todos));
+        if todos["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = todos["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, ["t6", "t5", "t4", "t3", "t2", "t1"]);
+    let oldest = "{ tag(name: \"work\") { todos(orderBy: { field: CREATED_AT, direction: ASC }) {
+        nodes { title } } } }";
+    let data = app.data(Some(&ann), oldest, json!({})).await;
+    assert_eq!(
+        titles(&data["tag"]["todos"]),
+        ["t1", "t2", "t3", "t4", "t5", "t6"]
+    );
+
+    // And the copy is the todo's own value on every link, of both tags.
+    let links = todo_tag::Entity::find()
+        .all(app.db())
+        .await
+        .expect("read links");
+    assert_eq!(links.len(), 8);
+    for link in links {
+        let todo = entity::todo::Entity::find_by_id(link.todo_id)
+            .one(app.db())
+            .await
+            .expect("read todo")
+            .expect("the linked todo");
+        assert_eq!(link.todo_created_at, todo.created_at, "todo {}", todo.title);
+    }
+}
+tests::both_backends!(tag_todos_are_newest_first_whichever_write_made_the_link);

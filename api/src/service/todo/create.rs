@@ -122,6 +122,7 @@ async fn create_once(
             links.push(todo_tag::ActiveModel {
                 todo_id: Set(todo.id),
                 tag_id: Set(id),
+                todo_created_at: Set(todo.created_at),
             });
         }
     }

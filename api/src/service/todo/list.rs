@@ -25,7 +25,7 @@ pub(super) use self::filter::is_overdue;
 use crate::{
     error::Result,
     service::{
-        page::{self, Page, Window},
+        page::{self, Page, Sort, Window},
         viewer::Viewer,
     },
 };
@@ -82,6 +82,22 @@ impl Parent {
         }
     }
 
+    /// How a page under this parent is sorted: as `order` says, except that a tag's todos by
+    /// creation time are sorted by the links' copy of it (the same values), which the index
+    /// `todo_tags (tag_id, todo_created_at, todo_id)` holds in that order, so that a page is
+    /// read from that many index entries however many todos the tag has.
+    fn sort(self, order: &TodoOrder) -> Sort {
+        let sort = order.sort();
+        match (self, order.field) {
+            (Self::Tag, TodoOrderField::CreatedAt) => Sort {
+                key_sql: r#""todo_tags"."todo_created_at""#,
+                id_sql: r#""todo_tags"."todo_id""#,
+                ..sort
+            },
+            _ => sort,
+        }
+    }
+
     fn select(self) -> sea_orm::Select<todo::Entity> {
         match self {
             Self::Owner => todo::Entity::find(),
@@ -120,7 +136,7 @@ pub fn pages_statement(
         parent_select(backend, viewer, parent, query)?,
         parent.key_sql(),
         parent_ids,
-        query.order.sort(),
+        parent.sort(&query.order),
         &query.window,
     ))
 }
@@ -141,7 +157,7 @@ pub async fn pages_by_parent(
         select,
         parent.key_sql(),
         parent_ids,
-        query.order.sort(),
+        parent.sort(&query.order),
         &query.window,
     )
     .await

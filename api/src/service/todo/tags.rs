@@ -81,6 +81,7 @@ pub async fn set_tags(
             let links = added.iter().map(|tag_id| todo_tag::ActiveModel {
                 todo_id: Set(id),
                 tag_id: Set(*tag_id),
+                todo_created_at: Set(todo.created_at),
             });
             todo_tag::Entity::insert_many(links)
                 .exec_without_returning(&txn)

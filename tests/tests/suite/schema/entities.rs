@@ -214,3 +214,52 @@ async fn constraints_reject_bad_rows_and_cascade(backend: Backend) {
     );
 }
 tests::both_backends!(backend constraints_reject_bad_rows_and_cascade);
+
+/// Upgrading a database that already has tagged todos copies each todo's creation time onto
+/// its links (the sort key of a tag's todos), and the copy is then required: a link without
+/// it is refused rather than listed out of place.
+async fn upgrading_copies_creation_times_onto_links(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else {
+        return;
+    };
+    let db = test_db.connect().await;
+    // Every migration before the one that adds the copy.
+    let before = Migrator::migrations().len() - 1;
+    Migrator::up(&db, Some(before as u32)).await.expect("up");
+    for statement in [
+        "INSERT INTO users (email, username, password_hash, created_at, updated_at) \
+         VALUES ('ann@example.com', 'ann', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO todos (user_id, title, created_at, updated_at) \
+         SELECT id, 'old', '2026-01-02 03:04:05+00:00', CURRENT_TIMESTAMP FROM users",
+        "INSERT INTO todos (user_id, title, created_at, updated_at) \
+         SELECT id, 'new', '2026-11-12 13:14:15+00:00', CURRENT_TIMESTAMP FROM users",
+        "INSERT INTO tags (name, created_at) VALUES ('work', CURRENT_TIMESTAMP)",
+        "INSERT INTO todo_tags (todo_id, tag_id) SELECT todos.id, tags.id FROM todos, tags",
+    ] {
+        db.execute_unprepared(statement).await.expect(statement);
+    }
+    Migrator::up(&db, None).await.expect("the last migration");
+
+    let links = TodoTag::find().all(&db).await.expect("read links");
+    assert_eq!(links.len(), 2);
+    for link in links {
+        let todo = Todo::find_by_id(link.todo_id)
+            .one(&db)
+            .await
+            .expect("read todo")
+            .expect("the todo");
+        assert_eq!(link.todo_created_at, todo.created_at, "{}", todo.title);
+    }
+    db.execute_unprepared("DELETE FROM todo_tags")
+        .await
+        .expect("delete links");
+    assert!(
+        db.execute_unprepared(
+            "INSERT INTO todo_tags (todo_id, tag_id) SELECT todos.id, tags.id FROM todos, tags"
+        )
+        .await
+        .is_err(),
+        "a link without its todo's creation time"
+    );
+}
+tests::both_backends!(backend upgrading_copies_creation_times_onto_links);
