@@ -1,8 +1,11 @@
 //! The benchmark (`tests/bench/run`, `cargo run -p tests --release --bin bench`): seeds a
 //! PostgreSQL database per size with `api seed-bench`'s data, loads the real server with
 //! wrk for each workload of `tests/bench/`, measures the database's own ceiling for the same
-//! statements with pgbench, and reports it all as Markdown (BENCHMARKS.md).
+//! statements with pgbench, runs the peer (PostGraphile v5, `tests/bench/peer/`) on Q1 when
+//! Node.js is there, and reports it all as Markdown (BENCHMARKS.md) and an SVG chart.
 
+pub mod chart;
+pub mod peer;
 pub mod pgbench;
 pub mod report;
 pub mod server;
@@ -19,6 +22,7 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 use self::{
+    peer::{Peer, PeerReport},
     pgbench::CeilingOutcome,
     server::BenchServer,
     workload::{Actors, Documents, Workload},
@@ -51,6 +55,8 @@ pub struct Options {
     pub dir: PathBuf,
     /// Extra environment for the server under load (e.g. `DB_MAX_CONNECTIONS`).
     pub server_env: Vec<(String, String)>,
+    /// Whether the peer runs Q1 too.
+    pub peer: Peer,
 }
 
 /// Everything measured at one size.
@@ -64,6 +70,8 @@ pub struct SizeReport {
     pub seed_secs: f64,
     /// One entry per workload.
     pub workloads: Vec<WorkloadReport>,
+    /// The peer under Q1's load, when it ran.
+    pub peer: Option<PeerReport>,
 }
 
 /// One workload's figures.
@@ -155,6 +163,7 @@ async fn run_size(
         .collect();
     let server = BenchServer::start(&options.server, database_url, &env, None).await?;
     let mut workloads = Vec::new();
+    let mut peer_report = None;
     for workload in Workload::ALL {
         let requests = workload::requests(workload, documents, &actors);
         let script = options.dir.join("load.lua");
@@ -203,12 +212,34 @@ async fn run_size(
             statements,
             ceiling,
         });
+        // Right after our Q1, on the same data and before any write changed it.
+        if workload == Workload::Q1Nested
+            && let Peer::Run { dir, node } = &options.peer
+        {
+            let ours = answer(&client, &url, &requests[0]).await?;
+            let load = peer::Load {
+                warmup,
+                duration,
+                connections,
+            };
+            let outcome = peer::run(dir, node, database_url, &ours, &load).await?;
+            eprintln!(
+                "bench: N = {users}: {} on Q1: {:.0} req/s, p99 {:.1} ms, {} errors, RSS {:.0} MiB",
+                outcome.name,
+                outcome.load.rps,
+                outcome.load.p99_ms,
+                outcome.load.errors(),
+                outcome.rss_mib
+            );
+            peer_report = Some(outcome);
+        }
     }
     Ok(SizeReport {
         users,
         counts,
         seed_secs,
         workloads,
+        peer: peer_report,
     })
 }
 
@@ -300,6 +331,29 @@ async fn graphql(
     }
     let response = request.send().await.map_err(|err| err.to_string())?;
     response.json().await.map_err(|err| err.to_string())
+}
+
+/// Sends one workload request and returns its answer, which must hold no errors.
+async fn answer(
+    client: &reqwest::Client,
+    url: &str,
+    request: &workload::Request,
+) -> Result<Value, String> {
+    let body: Value = client
+        .post(url)
+        .bearer_auth(&request.token)
+        .header("content-type", "application/json")
+        .body(request.body.clone())
+        .send()
+        .await
+        .map_err(|err| err.to_string())?
+        .json()
+        .await
+        .map_err(|err| err.to_string())?;
+    if body.get("errors").is_some() {
+        return Err(format!("a benchmark request failed: {body}"));
+    }
+    Ok(body)
 }
 
 /// Sends one workload request, checks that it succeeded, and returns its statement count.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Options, SizeReport, workload::Workload};
+use super::{Options, SizeReport, peer::Peer, workload::Workload};
 
 /// Where and when the benchmark ran.
 #[derive(Debug, Clone)]
@@ -36,8 +36,14 @@ pub fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
-/// The tables for `reports`.
-pub fn markdown(reports: &[SizeReport], options: &Options, machine: &Machine) -> String {
+/// The tables for `reports`, below the chart at `chart` (a path relative to the Markdown
+/// file) when there is one.
+pub fn markdown(
+    reports: &[SizeReport],
+    options: &Options,
+    machine: &Machine,
+    chart: Option<&str>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -54,6 +60,34 @@ pub fn markdown(reports: &[SizeReport], options: &Options, machine: &Machine) ->
         options.duration.as_secs(),
         options.duration.as_secs(),
     );
+    let peer = reports.iter().find_map(|r| r.peer.as_ref());
+    match (&options.peer, peer) {
+        (_, Some(peer)) => {
+            let _ = writeln!(
+                out,
+                "The peer: {} (amber preset, Node.js {}, a pool of 10 connections, \
+                 `tests/bench/peer/`) on the same database, answering \
+                 `tests/bench/peer/q1.graphql`, which the runner checks holds the same data as \
+                 our Q1 before loading it with the same wrk settings. Its ratio is to Q1's \
+                 ceiling.\n",
+                peer.name, peer.node
+            );
+        }
+        (Peer::Skip(reason), None) => {
+            let _ = writeln!(
+                out,
+                "The peer (PostGraphile v5, `tests/bench/peer/`) did not run: {reason}.\n"
+            );
+        }
+        (Peer::Run { .. }, None) => {}
+    }
+    if let Some(chart) = chart {
+        let _ = writeln!(
+            out,
+            "![Requests per second per workload at each size: this server, the PostgreSQL \
+             ceiling and the peer on Q1]({chart})\n"
+        );
+    }
     for report in reports {
         let _ = writeln!(
             out,
@@ -89,6 +123,29 @@ pub fn markdown(reports: &[SizeReport], options: &Options, machine: &Machine) ->
                     .map_or("–".to_owned(), |r| format!("{:.0} %", r * 100.0)),
             );
         }
+        if let Some(peer) = &report.peer {
+            let ceiling = report
+                .workloads
+                .iter()
+                .find(|w| w.workload == Workload::Q1Nested)
+                .and_then(|w| w.ceiling)
+                .filter(|c| c.tps > 0.0);
+            let _ = writeln!(
+                out,
+                "| Q1 nested, {} (peer) | {:.0} | {:.1} | {:.1} | {} | {:.1} | – | {} | {} |",
+                peer.name,
+                peer.load.rps,
+                peer.load.p50_ms,
+                peer.load.p99_ms,
+                peer.load.errors(),
+                peer.rss_mib,
+                ceiling.map_or("–".to_owned(), |c| format!("{:.0}", c.tps)),
+                ceiling.map_or("–".to_owned(), |c| format!(
+                    "{:.0} %",
+                    peer.load.rps / c.tps * 100.0
+                )),
+            );
+        }
         out.push('\n');
     }
     if let [small, .., large] = reports {
@@ -115,6 +172,16 @@ pub fn markdown(reports: &[SizeReport], options: &Options, machine: &Machine) ->
                     b.statements.1
                 );
             }
+        }
+        if let (Some(a), Some(b)) = (&small.peer, &large.peer) {
+            let _ = writeln!(
+                out,
+                "| Q1 nested, {} (peer) | {:.0} | {:.0} | {:.2} | – | – |",
+                a.name,
+                a.load.rps,
+                b.load.rps,
+                a.load.rps / b.load.rps.max(f64::MIN_POSITIVE),
+            );
         }
         out.push('\n');
     }

@@ -97,19 +97,25 @@ impl BenchServer {
     /// Samples the process's resident memory every 100 ms until the returned guard is
     /// dropped; the guard tells the largest value seen, in KiB.
     pub fn sample_rss(&self) -> RssSampler {
-        let peak = Arc::new(AtomicU64::new(0));
-        let status = format!("/proc/{}/status", self.child.id());
-        let seen = peak.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                if let Some(kib) = rss_kib(&status) {
-                    seen.fetch_max(kib, Ordering::Relaxed);
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        });
-        RssSampler { peak, task }
+        sample_rss(self.child.id())
     }
+}
+
+/// Samples the resident memory of process `pid` every 100 ms until the returned guard is
+/// dropped (the peer's too, so that both are measured alike).
+pub fn sample_rss(pid: u32) -> RssSampler {
+    let peak = Arc::new(AtomicU64::new(0));
+    let status = format!("/proc/{pid}/status");
+    let seen = peak.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            if let Some(kib) = rss_kib(&status) {
+                seen.fetch_max(kib, Ordering::Relaxed);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    RssSampler { peak, task }
 }
 
 impl Drop for BenchServer {

@@ -1,11 +1,12 @@
 //! `bench`: the load benchmark against the database's own ceiling; `tests/bench/run` builds
-//! it in release mode and writes BENCHMARKS.md. Needs wrk and pgbench, and a PostgreSQL
-//! server where it may create (and then drops) a database per size.
+//! it in release mode and writes BENCHMARKS.md and its chart. Needs wrk and pgbench, and a
+//! PostgreSQL server where it may create (and then drops) a database per size; runs the peer
+//! (PostGraphile v5) on Q1 when Node.js is there and `tests/bench/peer` is installed.
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Parser;
-use tests::bench::{self, report};
+use tests::bench::{self, chart, peer::Peer, report};
 
 /// The benchmark's settings.
 #[derive(Debug, Parser)]
@@ -45,6 +46,19 @@ struct Args {
     /// Where the Markdown report goes (its table part replaces what was there).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md"))]
     output: PathBuf,
+    /// Where the SVG chart goes; default: the report's path with `.svg`, beside it.
+    #[arg(long)]
+    chart: Option<PathBuf>,
+    /// The peer's folder (`npm ci --prefix` it first; tests/bench/run does).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/peer"))]
+    peer_dir: PathBuf,
+    /// The Node.js binary the peer runs on; default: the one its package installs
+    /// (`node_modules/.bin/node`, Node.js 24 on Linux x64), else `node` from PATH.
+    #[arg(long)]
+    node: Option<PathBuf>,
+    /// Leave the peer out even when Node.js is there.
+    #[arg(long)]
+    no_peer: bool,
 }
 
 #[tokio::main]
@@ -67,7 +81,23 @@ async fn main() -> ExitCode {
         server,
         dir: args.documents,
         server_env: Vec::new(),
+        peer: if args.no_peer {
+            Peer::Skip("left out with --no-peer".to_owned())
+        } else {
+            let bundled = args.peer_dir.join("node_modules/.bin/node");
+            let node = args.node.clone().unwrap_or_else(|| {
+                if bundled.exists() {
+                    bundled
+                } else {
+                    PathBuf::from("node")
+                }
+            });
+            Peer::detect(&args.peer_dir, &node)
+        },
     };
+    if let Peer::Skip(reason) = &options.peer {
+        eprintln!("bench: skipping the peer (PostGraphile v5): {reason}");
+    }
     let mut machine = report::Machine::now();
     let reports = match bench::run(&options).await {
         Ok(reports) => reports,
@@ -77,7 +107,28 @@ async fn main() -> ExitCode {
         }
     };
     machine.load_after = report::load_average();
-    let tables = report::markdown(&reports, &options, &machine);
+    let chart_path = args
+        .chart
+        .clone()
+        .unwrap_or_else(|| args.output.with_extension("svg"));
+    let subtitle = format!(
+        "Run {}, {} cores, wrk with {} connections for {} s per workload",
+        machine.started,
+        machine.cores,
+        options.connections,
+        options.duration.as_secs()
+    );
+    let chart_link = match std::fs::write(&chart_path, chart::svg(&reports, &subtitle)) {
+        Ok(()) => {
+            eprintln!("bench: wrote {}", chart_path.display());
+            relative_to(&chart_path, &args.output)
+        }
+        Err(err) => {
+            eprintln!("bench: cannot write {}: {err}", chart_path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let tables = report::markdown(&reports, &options, &machine, Some(&chart_link));
     match report::write_into(&args.output, &tables) {
         Ok(()) => {
             eprintln!("bench: wrote {}", args.output.display());
@@ -87,5 +138,16 @@ async fn main() -> ExitCode {
             eprintln!("bench: cannot write {}: {err}", args.output.display());
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `chart` as a link from the Markdown file `report`: its file name when they share a folder.
+fn relative_to(chart: &std::path::Path, report: &std::path::Path) -> String {
+    let folder = |p: &std::path::Path| p.parent().and_then(|d| d.canonicalize().ok());
+    match chart.file_name() {
+        Some(name) if folder(chart).is_some() && folder(chart) == folder(report) => {
+            name.to_string_lossy().into_owned()
+        }
+        _ => chart.display().to_string(),
     }
 }
