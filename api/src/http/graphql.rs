@@ -216,7 +216,7 @@ fn prepare(
     read_only: bool,
 ) -> Result<Requests<Prepared>, Refusal> {
     requests.try_map(|request| match state.documents.resolve(request) {
-        Ok(request) => params::prepare(request, read_only, &state.limits),
+        Ok(request) => params::prepare(request, read_only, &state.limits, &state.prepared),
         Err(error) => Ok(Prepared::Rejected(error)),
     })
 }
