@@ -1,7 +1,7 @@
 //! Traces over OTLP (`--otlp-endpoint`): the server process exports to a collector in this
 //! test (an HTTP server decoding the OTLP/protobuf requests), and a request that carries a
 //! `traceparent` shows up as its operation's span under that trace, with one child span per
-//! SQL statement and nothing per field.
+//! SQL statement and nothing per field; an operation on a WebSocket, in a trace of its own.
 
 use std::{
     net::SocketAddr,
@@ -16,7 +16,7 @@ use opentelemetry_proto::tonic::{
 };
 use prost::Message;
 use serde_json::json;
-use tests::{Backend, server_process::ServerProcess, test_app::TestApp};
+use tests::{Backend, server_process::ServerProcess, socket, test_app::TestApp};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_second_instance");
 
@@ -26,6 +26,8 @@ const PARENT_SPAN_ID: &str = "00f067aa0ba902b7";
 
 const QUERY: &str = "query TracedTodos {
     todos(first: 10) { edges { node { title owner { username } tags { name } } } } }";
+const SOCKET_QUERY: &str =
+    "query SocketTodos { todos(first: 10) { edges { node { tags { name } } } } }";
 
 /// Every span the collector has received.
 #[derive(Clone, Default)]
@@ -135,22 +137,48 @@ async fn an_operation_and_its_statements_continue_the_callers_trace(backend: Bac
     // own.
     assert!(statements >= 3, "{statements} statements");
 
+    let mut client = socket::Client::authenticated(&server.url("/graphql"), &token).await;
+    let answer = client.run("1", json!({ "query": SOCKET_QUERY })).await;
+    assert_eq!(answer["type"], "next", "{answer}");
+    let edges = &answer["payload"]["data"]["todos"]["edges"];
+    assert_eq!(edges.as_array().map(Vec::len), Some(2), "{answer}");
+    drop(client);
+
     // Spans still batched are sent when the server stops.
     server.terminate();
     let status = server.exit_status().await;
     assert!(status.success(), "exited with {status}");
-    let spans = collector.spans();
+    let (traced, on_socket): (Vec<Span>, Vec<Span>) = collector
+        .spans()
+        .into_iter()
+        .partition(|span| hex(&span.trace_id) == TRACE_ID);
 
-    // Nothing but the request's trace: statements outside an operation (the readiness
-    // probe's, the database probe's) start no trace.
-    for span in &spans {
-        assert_eq!(
-            hex(&span.trace_id),
-            TRACE_ID,
-            "{} in another trace",
-            span.name
-        );
-    }
+    let operation = operation_and_statements(&traced, backend, statements);
+    assert_eq!(operation.name, "query TracedTodos");
+    assert_eq!(hex(&operation.parent_span_id), PARENT_SPAN_ID);
+    assert_eq!(string(operation, "graphql.operation.name"), "TracedTodos");
+
+    // The socket's operation, in a trace of its own; and nothing else: statements outside
+    // an operation (the socket's authentication, the readiness and database probes) start
+    // no trace.
+    let trace_id = on_socket.first().map(|span| span.trace_id.clone());
+    assert!(
+        on_socket
+            .iter()
+            .all(|span| Some(&span.trace_id) == trace_id.as_ref()),
+        "{on_socket:#?}"
+    );
+    let socket_statements = on_socket.len() as i64 - 1;
+    assert!(socket_statements >= 2, "{on_socket:#?}");
+    let operation = operation_and_statements(&on_socket, backend, socket_statements);
+    assert_eq!(operation.name, "query SocketTodos");
+    assert!(operation.parent_span_id.is_empty());
+    assert_eq!(string(operation, "graphql.operation.name"), "SocketTodos");
+}
+
+/// The one operation span of `spans`, after checking it: a query that succeeded, that took
+/// `statements` statements, each a span of its own under it, and no other span.
+fn operation_and_statements(spans: &[Span], backend: Backend, statements: i64) -> &Span {
     let operations: Vec<&Span> = spans
         .iter()
         .filter(|span| span.kind == SpanKind::Server as i32)
@@ -158,9 +186,6 @@ async fn an_operation_and_its_statements_continue_the_callers_trace(backend: Bac
     let [operation] = operations.as_slice() else {
         panic!("not one operation span: {spans:#?}");
     };
-    assert_eq!(operation.name, "query TracedTodos");
-    assert_eq!(hex(&operation.parent_span_id), PARENT_SPAN_ID);
-    assert_eq!(string(operation, "graphql.operation.name"), "TracedTodos");
     assert_eq!(string(operation, "graphql.operation.type"), "query");
     assert_eq!(string(operation, "graphql.operation.outcome"), "ok");
     assert!(int(operation, "graphql.operation.cost") > 0);
@@ -190,6 +215,7 @@ async fn an_operation_and_its_statements_continue_the_callers_trace(backend: Bac
         assert!(statement.end_time_unix_nano >= statement.start_time_unix_nano);
         assert!(statement.end_time_unix_nano <= operation.end_time_unix_nano);
     }
+    operation
 }
 
 tests::both_backends!(backend an_operation_and_its_statements_continue_the_callers_trace);
