@@ -56,3 +56,20 @@ fn otlp_endpoint(value: &str) -> Result<String, String> {
     }
     Ok(value.trim_end_matches('/').to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::otlp_endpoint;
+
+    #[test]
+    fn an_otlp_endpoint_is_a_plain_http_base_url() {
+        assert_eq!(
+            otlp_endpoint("http://collector:4318/").as_deref(),
+            Ok("http://collector:4318")
+        );
+        assert!(otlp_endpoint("https://collector:4318").is_err());
+        assert!(otlp_endpoint("collector:4318").is_err());
+        assert!(otlp_endpoint("http://").is_err());
+        assert!(otlp_endpoint("http:///v1/traces").is_err());
+    }
+}
