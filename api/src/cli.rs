@@ -90,8 +90,17 @@ pub async fn main(cli: Cli) -> ExitCode {
             admin(&cli.config, &action).await
         }
         Some(Command::Serve) | None => {
-            crate::telemetry::init(cli.config.telemetry.log_format);
-            match crate::run(cli.config).await {
+            let traces = match crate::telemetry::init_with_traces(&cli.config.telemetry) {
+                Ok(traces) => traces,
+                Err(err) => {
+                    eprintln!("cannot start: {err:?}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let ran = crate::run(cli.config).await;
+            // After the last request, so that its spans are in the last batch.
+            traces.shutdown().await;
+            match ran {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     tracing::error!(error = ?err, "server stopped with an error");

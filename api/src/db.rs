@@ -19,9 +19,12 @@ pub mod statements;
 /// How long a SQLite writer waits for another's lock before giving up with "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// SQLite virtual-machine steps between two looks at the clock while a statement runs: a
-/// fraction of a millisecond of work, so a statement stops soon after its deadline.
-const SQLITE_STEPS_PER_CHECK: i32 = 1_000;
+/// SQLite virtual-machine steps between two looks at the clock while a statement runs. A
+/// step is usually a fraction of a microsecond, but one call of a function is one step:
+/// `LIKE` on a 10,000-character description is a millisecond or more, so 1,000 steps let a
+/// search run up to a second past its deadline on a slow machine (and hold its connection).
+/// A look costs one read of the clock, a small price per hundred steps.
+const SQLITE_STEPS_PER_CHECK: i32 = 100;
 
 /// Opens the pool described by `config`.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection> {

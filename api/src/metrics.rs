@@ -10,6 +10,7 @@
 //! | `todo_api_db_pool_connections` | gauge | `state` (`in_use`, `idle`) | the pool's connections, sampled at scrape time |
 //! | `todo_api_subscriptions_open` | gauge | | open `todoEvents` subscriptions on this instance, sampled at scrape time |
 //! | `todo_api_rate_limited_total` | counter | `kind` | requests refused by a rate limit (see [`rate_limited`]) |
+//! | `todo_api_prepared_documents_total` | counter | `result` (`reused`, `parsed`) | documents taken parsed from the cache of prepared documents, or parsed (see `execution::prepared`) |
 //!
 //! `operation` is bounded: see [`operation_name`] and [`MAX_OPERATIONS`].
 //!
@@ -48,6 +49,8 @@ pub const DB_CONNECTIONS: &str = "todo_api_db_pool_connections";
 pub const SUBSCRIPTIONS: &str = "todo_api_subscriptions_open";
 /// Rate-limit rejections by kind.
 pub const RATE_LIMITED: &str = "todo_api_rate_limited_total";
+/// Documents reused parsed, or parsed.
+pub const PREPARED_DOCUMENTS: &str = "todo_api_prepared_documents_total";
 
 /// Distinct operation names one server labels series with; later new names count as
 /// `other`. Names are the client's to choose, and every name is a new series.
@@ -173,6 +176,13 @@ pub fn rate_limited(kind: &str) {
     counter!(RATE_LIMITED, "kind" => kind.to_owned()).increment(1);
 }
 
+/// Counts a document taken parsed from the cache (`reused`) or parsed. Does nothing when
+/// metrics are off.
+pub fn prepared_document(reused: bool) {
+    let result = if reused { "reused" } else { "parsed" };
+    counter!(PREPARED_DOCUMENTS, "result" => result).increment(1);
+}
+
 /// Whether [`rate_limited`] was called while serving the current HTTP request.
 pub(crate) fn rate_limit_reported() -> bool {
     RATE_LIMIT_REPORTED.try_with(Cell::get).unwrap_or_default()
@@ -263,6 +273,10 @@ fn describe() {
         "Open todoEvents subscriptions on this instance"
     );
     describe_counter!(RATE_LIMITED, "Requests refused by a rate limit, by kind");
+    describe_counter!(
+        PREPARED_DOCUMENTS,
+        "Documents taken parsed from the cache of prepared documents (reused), or parsed"
+    );
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@ use crate::{
     db::{self, health::DbHealth},
     error::Result,
     events::{Events, HubLimits, SocketLimits, listener},
-    execution::{documents::Documents, gate::Gate, limits::QueryLimits},
+    execution::{
+        documents::Documents, gate::Gate, limits::QueryLimits, prepared::PreparedDocuments,
+    },
     metrics::Metrics,
     rate_limit::RateLimiter,
     schema::{Api, AppData, build_schema},
@@ -39,6 +41,8 @@ pub struct AppState {
     pub documents: Documents,
     /// Limits on one GraphQL document, for the checks made before it is parsed.
     pub limits: LimitsConfig,
+    /// Documents parsed before (the schema's limits hold the same cache).
+    pub prepared: Arc<PreparedDocuments>,
     /// The rate limiter (the schema's limits hold the same buckets), for what is charged
     /// outside an operation's admission: requests refused before they reach the schema, and
     /// a socket's subscription events.
@@ -96,11 +100,16 @@ impl AppState {
             &events,
             config.subscriptions.ws_session_check(),
         ));
+        let prepared = Arc::new(PreparedDocuments::new(
+            config.documents.prepared_documents,
+            config.documents.prepared_documents_bytes,
+        ));
         let limits = QueryLimits::new(
             config.limits.clone(),
             config.page_size_default,
             rate_limiter.clone(),
             crate::schema::pricing_registry(),
+            prepared.clone(),
         );
         let data = AppData {
             db: db.clone(),
@@ -138,6 +147,7 @@ impl AppState {
             http: config.http.clone(),
             documents: Documents::new(&config.documents, &config.limits)?,
             limits: config.limits.clone(),
+            prepared,
             rate_limiter,
             gate,
             metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),

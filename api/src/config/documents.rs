@@ -23,6 +23,26 @@ pub struct DocumentsConfig {
     )]
     pub apq_cache_bytes: usize,
 
+    /// Parsed documents kept, so that a document sent again is not parsed again (least
+    /// recently used are forgotten first); 0 turns the cache off.
+    #[arg(
+        long,
+        env = "PREPARED_DOCUMENTS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub prepared_documents: usize,
+
+    /// Most memory the parsed documents may take, counted as 320 bytes per token of their
+    /// text (the most a parsed token takes) plus the text.
+    #[arg(
+        long,
+        env = "PREPARED_DOCUMENTS_BYTES",
+        default_value_t = 32 * 1024 * 1024,
+        global = true
+    )]
+    pub prepared_documents_bytes: usize,
+
     /// Run only the operations of this manifest: a JSON object of id → document, as
     /// Relay's persisted-query output and graphql-codegen's client preset write (ids with or
     /// without the `sha256:` prefix, or sha1 ones). Anything else is refused, introspection

@@ -9,7 +9,7 @@
 //! cache holds none either.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
 };
 
@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     config::{DocumentsConfig, LimitsConfig},
     error::{Error, Result},
-    execution::{error_codes::server_error, screen::screen_text},
+    execution::{error_codes::server_error, recent::Recent, screen::screen_text},
 };
 
 /// The key under which `params` passes on a `documentId` (or Relay's `doc_id`) field.
@@ -33,7 +33,7 @@ const NOT_FOUND: &str = "PersistedQueryNotFound";
 pub enum Documents {
     /// Anything runs; hashed queries are remembered in a bounded cache (none when off),
     /// once their text passes the limits.
-    Open(Option<Arc<Mutex<RecentDocuments>>>, Arc<LimitsConfig>),
+    Open(Option<Arc<Mutex<Recent<String>>>>, Arc<LimitsConfig>),
     /// Only the manifest's documents run.
     Trusted(Arc<Manifest>),
 }
@@ -75,7 +75,7 @@ impl Documents {
             return Ok(Self::Trusted(Arc::new(Manifest { by_id, texts })));
         }
         let cache = (config.apq_cache_size > 0 && config.apq_cache_bytes > 0).then(|| {
-            Arc::new(Mutex::new(RecentDocuments::new(
+            Arc::new(Mutex::new(Recent::new(
                 config.apq_cache_size,
                 config.apq_cache_bytes,
             )))
@@ -148,7 +148,8 @@ impl Documents {
                             "extensions.persistedQuery.sha256Hash is not the query's sha256",
                         ));
                     }
-                    lock().insert(hash, request.query.clone());
+                    let bytes = request.query.len();
+                    lock().insert(hash.into(), request.query.clone(), bytes);
                 }
                 Ok(request)
             }
@@ -230,103 +231,9 @@ fn untrusted(message: &'static str) -> ServerError {
     server_error(&Error::Forbidden(message))
 }
 
-/// The most recently used documents, at most `capacity` of them and `max_bytes` of text.
-pub struct RecentDocuments {
-    capacity: usize,
-    max_bytes: usize,
-    bytes: usize,
-    tick: u64,
-    /// hash → (document, when last used).
-    entries: HashMap<String, (String, u64)>,
-    /// when last used → hash, oldest first.
-    by_use: BTreeMap<u64, String>,
-}
-
-impl RecentDocuments {
-    fn new(capacity: usize, max_bytes: usize) -> Self {
-        Self {
-            capacity,
-            max_bytes,
-            bytes: 0,
-            tick: 0,
-            entries: HashMap::new(),
-            by_use: BTreeMap::new(),
-        }
-    }
-
-    fn get(&mut self, hash: &str) -> Option<String> {
-        self.tick += 1;
-        let tick = self.tick;
-        let (query, used) = self.entries.get_mut(hash)?;
-        if let Some(hash) = self.by_use.remove(used) {
-            self.by_use.insert(tick, hash);
-        }
-        *used = tick;
-        Some(query.clone())
-    }
-
-    /// Keeps `query` under `hash`, forgetting the least recently used documents until it
-    /// fits; one larger than the whole cache is not kept.
-    fn insert(&mut self, hash: String, query: String) {
-        self.remove(&hash);
-        if query.len() > self.max_bytes {
-            return;
-        }
-        while self.entries.len() >= self.capacity || self.bytes + query.len() > self.max_bytes {
-            let Some((_, oldest)) = self.by_use.pop_first() else {
-                break;
-            };
-            self.remove(&oldest);
-        }
-        self.tick += 1;
-        self.bytes += query.len();
-        self.by_use.insert(self.tick, hash.clone());
-        self.entries.insert(hash, (query, self.tick));
-    }
-
-    fn remove(&mut self, hash: &str) {
-        if let Some((query, used)) = self.entries.remove(hash) {
-            self.bytes -= query.len();
-            self.by_use.remove(&used);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_cache_forgets_the_least_recently_used() {
-        let mut cache = RecentDocuments::new(2, 1000);
-        cache.insert("a".into(), "{ a }".into());
-        cache.insert("b".into(), "{ b }".into());
-        assert!(cache.get("a").is_some());
-        cache.insert("c".into(), "{ c }".into());
-        assert_eq!(cache.get("b"), None);
-        assert_eq!(cache.get("a").as_deref(), Some("{ a }"));
-        assert_eq!(cache.get("c").as_deref(), Some("{ c }"));
-    }
-
-    #[test]
-    fn the_cache_holds_at_most_its_bytes() {
-        let mut cache = RecentDocuments::new(100, 12);
-        cache.insert("a".into(), "{ a }".into());
-        cache.insert("b".into(), "{ b }".into());
-        assert!(cache.get("a").is_some());
-        // 5 + 5 + 5 bytes do not fit in 12: the least recently used goes.
-        cache.insert("c".into(), "{ c }".into());
-        assert_eq!(cache.get("b"), None);
-        assert!(cache.get("a").is_some() && cache.get("c").is_some());
-        // Larger than the whole cache: not kept, and nothing is forgotten for it.
-        cache.insert("d".into(), "{ dddddddddd }".into());
-        assert_eq!(cache.get("d"), None);
-        assert!(cache.get("a").is_some() && cache.get("c").is_some());
-        // Registering a hash again replaces its text, not adds to it.
-        cache.insert("a".into(), "{ a }".into());
-        assert_eq!(cache.bytes, 10);
-        assert_eq!(cache.entries.len(), cache.by_use.len());
-    }
 
     #[test]
     fn hashes_are_lowercase_hex_sha256() {

@@ -10,7 +10,7 @@
 //! One place for all of it, so that every way in (HTTP, batches, WebSocket) is held to the
 //! same limits: each operation of a batch is measured and charged on its own.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
     Data, ErrorExtensionValues, Name, Request, Response, ServerError, Value, Variables,
@@ -21,6 +21,7 @@ use async_graphql::{
 use super::{
     cost::{self, Measure, Pricing},
     error_codes::too_complex,
+    prepared::PreparedDocuments,
     screen::screen,
 };
 use crate::{
@@ -41,6 +42,8 @@ pub struct QueryLimits {
     rate_limiter: RateLimiter,
     /// The schema's types, to tell connections from other fields.
     registry: Registry,
+    /// Documents parsed before.
+    prepared: Arc<PreparedDocuments>,
 }
 
 /// What the limits priced an admitted operation at; in its request data, for the
@@ -60,18 +63,20 @@ pub struct Admission {
 
 impl QueryLimits {
     /// Limits from `limits` for the schema described by `registry`; connections without
-    /// `first`/`last` cost `default_page`.
+    /// `first`/`last` cost `default_page`. Documents are parsed through `prepared`.
     pub fn new(
         limits: LimitsConfig,
         default_page: u64,
         rate_limiter: RateLimiter,
         registry: Registry,
+        prepared: Arc<PreparedDocuments>,
     ) -> Self {
         Self {
             limits,
             default_page,
             rate_limiter,
             registry,
+            prepared,
         }
     }
 
@@ -109,7 +114,8 @@ impl QueryLimits {
     /// The operation's measure, once its text and variables pass [`screen`] and it parses;
     /// `None` when no operation can be chosen.
     fn measure(&self, request: &mut Request) -> Result<Option<Measure>, ServerError> {
-        screen(&self.limits, &request.query, &request.variables)?;
+        let tokens = screen(&self.limits, &request.query, &request.variables)?;
+        self.prepared.parse(request, tokens)?;
         // Set aside while the document is borrowed, rather than copied: they may be large.
         let variables = std::mem::take(&mut request.variables);
         let measure = self.measure_parsed(request, &variables);

@@ -54,12 +54,13 @@ pub fn screen_text<'a>(limits: &LimitsConfig, query: &'a str) -> Result<Scan<'a>
 /// [`screen_text`], then the memory budget of the variables: each one's size in memory
 /// times how often the document uses it (async-graphql copies a variable at each use, in
 /// validation and again when the argument is read), at most `max_variable_bytes`
-/// (TOO_COMPLEX). Everything a request must pass before it is parsed.
+/// (TOO_COMPLEX). Everything a request must pass before it is parsed. Returns the text's
+/// token count.
 pub fn screen(
     limits: &LimitsConfig,
     query: &str,
     variables: &Variables,
-) -> Result<(), ServerError> {
+) -> Result<usize, ServerError> {
     let scan = screen_text(limits, query)?;
     let mut total = 0u64;
     let mut heaviest: Option<(&str, u64, u64)> = None;
@@ -84,7 +85,7 @@ pub fn screen(
             ),
             [("variableBytes", total), ("limit", limit)],
         )),
-        _ => Ok(()),
+        _ => Ok(scan.tokens),
     }
 }
 

@@ -5,7 +5,7 @@
 //! counts the SQL statements it took.
 
 mod negotiate;
-mod observe;
+pub(super) mod observe;
 mod params;
 mod reply;
 
@@ -18,6 +18,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header::RETRY_AFTER},
     response::Response,
 };
+use tracing::Instrument;
 
 use self::{
     negotiate::MediaType,
@@ -138,6 +139,8 @@ async fn serve(
     media: MediaType,
 ) -> Response {
     let mut observed = observe::Observed::new(&requests);
+    // Its statements' spans are its children: the work below runs inside it.
+    let operation = crate::telemetry::operation_span(Some(from.headers));
     // Held until the answer is built.
     let _place = match state.gate.enter() {
         Ok(place) => place,
@@ -147,7 +150,8 @@ async fn serve(
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 error,
             };
-            observed.finish(state, Err(&refusal), 0);
+            observed.name_operation(&operation);
+            observed.finish(state, Err(&refusal), 0, &operation);
             let reply = reply::refusal(refusal, media);
             return match retry_after_secs {
                 Some(seconds) => with_retry_after(reply, seconds),
@@ -158,11 +162,13 @@ async fn serve(
     let mut prepared = match prepare(state, requests, read_only) {
         Ok(prepared) => prepared,
         Err(refusal) => {
-            observed.finish(state, Err(&refusal), 0);
+            observed.name_operation(&operation);
+            observed.finish(state, Err(&refusal), 0, &operation);
             return reply::refusal(refusal, media);
         }
     };
     observed.name_from_documents(&mut prepared);
+    observed.name_operation(&operation);
     let activity = Arc::new(RequestActivity::default());
     let ran = state
         .gate
@@ -172,6 +178,7 @@ async fn serve(
                 execute(state, from, prepared, &counter, &activity).await
             })
         })
+        .instrument(operation.clone())
         .await;
     let outcome = ran.outcome.unwrap_or_else(|error| {
         Err(Refusal {
@@ -184,7 +191,7 @@ async fn serve(
     }
     let statements = ran.statements;
     tracing::Span::current().record("sql_statements", statements);
-    observed.finish(state, outcome.as_ref(), statements);
+    observed.finish(state, outcome.as_ref(), statements, &operation);
     let mut response = match outcome {
         Ok(Requests::Single(response)) => {
             let retry_after = retry_after(&response);
@@ -216,7 +223,7 @@ fn prepare(
     read_only: bool,
 ) -> Result<Requests<Prepared>, Refusal> {
     requests.try_map(|request| match state.documents.resolve(request) {
-        Ok(request) => params::prepare(request, read_only, &state.limits),
+        Ok(request) => params::prepare(request, read_only, &state.limits, &state.prepared),
         Err(error) => Ok(Prepared::Rejected(error)),
     })
 }

@@ -26,6 +26,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
+use tracing::Instrument;
 
 pub use self::{
     history_count_by_todo::HistoryCountByTodoLoader,
@@ -196,6 +197,11 @@ fn spawner(
     move |batch| {
         let activity = activity.clone();
         let counter = crate::db::statements::current().unwrap_or_else(|| counter.clone());
-        tokio::spawn(counter.scope(quiescence::run_batch(activity, batch)))
+        // In the span of the operation that asked, whose statements these are.
+        tokio::spawn(
+            counter
+                .scope(quiescence::run_batch(activity, batch))
+                .in_current_span(),
+        )
     }
 }

@@ -26,5 +26,6 @@ mod resilience;
 mod schema;
 mod subscriptions;
 mod tags;
+mod telemetry;
 mod todos;
 mod users;

@@ -455,3 +455,69 @@ async fn admin_grant_and_revoke_change_what_a_user_sees(app: TestApp) {
     ));
 }
 tests::both_backends!(admin_grant_and_revoke_change_what_a_user_sees);
+
+/// A document sent again is taken parsed from the cache of prepared documents rather than
+/// parsed again, and every request still gets its own answer: its operation, its variables
+/// (directives included: async-graphql strips skipped selections out of the document it
+/// runs, so each request must get a copy) and its own validation.
+async fn documents_sent_again_are_reused_parsed_with_answers_of_their_own(app: TestApp) {
+    let (ann, _) = app.sign_up("ann").await;
+    for title in ["one", "two"] {
+        app.create_todo(&ann, json!({ "title": title, "tags": ["work"] }))
+            .await;
+    }
+    let document = "query Mine($withTags: Boolean!, $first: Int!) {
+          todos(first: $first) { nodes { title tags @include(if: $withTags) { name } } } }
+        query Count { todos { totalCount } }";
+    let run = |operation: &'static str, variables: Value| {
+        let body = json!({ "query": document, "operationName": operation, "variables": variables });
+        let (app, ann) = (&app, &ann);
+        async move {
+            let response = app
+                .client()
+                .post(app.url("/graphql"))
+                .bearer_auth(ann)
+                .json(&body)
+                .send()
+                .await
+                .expect("the server answers");
+            response.json::<Value>().await.expect("JSON")
+        }
+    };
+    let reused = "todo_api_prepared_documents_total";
+    let before = value(&scrape(&app).await, reused, &[("result", "reused")]).unwrap_or(0.0);
+
+    let tagged = run("Mine", json!({ "withTags": true, "first": 1 })).await;
+    assert_eq!(
+        tagged["data"]["todos"]["nodes"],
+        json!([{ "title": "two", "tags": [{ "name": "work" }] }])
+    );
+    let untagged = run("Mine", json!({ "withTags": false, "first": 2 })).await;
+    assert_eq!(
+        untagged["data"]["todos"]["nodes"],
+        json!([{ "title": "two" }, { "title": "one" }])
+    );
+    let count = run("Count", json!({})).await;
+    assert_eq!(count["data"], json!({ "todos": { "totalCount": 2 } }));
+    let again = run("Mine", json!({ "withTags": true, "first": 1 })).await;
+    assert_eq!(again, tagged);
+    // Validation still runs on every request: a variable of the wrong type, then one
+    // missing.
+    let wrong = run("Mine", json!({ "withTags": true, "first": "ten" })).await;
+    assert!(wrong["data"].is_null(), "{wrong}");
+    assert!(!wrong["errors"].as_array().expect("errors").is_empty());
+    let missing = run("Mine", json!({ "withTags": true })).await;
+    assert!(missing["data"].is_null(), "{missing}");
+
+    let after = value(&scrape(&app).await, reused, &[("result", "reused")]).unwrap_or(0.0);
+    assert!(
+        after >= before + 5.0,
+        "documents reused: {before} → {after}"
+    );
+}
+tests::both_backends!(
+    documents_sent_again_are_reused_parsed_with_answers_of_their_own,
+    |config| {
+        config.telemetry.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    }
+);

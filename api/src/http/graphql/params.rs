@@ -3,10 +3,7 @@
 
 use async_graphql::{
     Request, ServerError, Value, Variables,
-    parser::{
-        parse_query,
-        types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
-    },
+    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
 };
 use axum::{extract::Query, http::StatusCode};
 use serde::Deserialize;
@@ -15,7 +12,7 @@ use serde_json::Value as Json;
 use super::{Refusal, request_error};
 use crate::{
     config::LimitsConfig,
-    execution::{documents::DOCUMENT_ID, screen::screen},
+    execution::{documents::DOCUMENT_ID, prepared::PreparedDocuments, screen::screen},
 };
 
 /// The GraphQL requests of one HTTP request, and later their results.
@@ -133,28 +130,49 @@ pub fn prepare(
     mut request: Request,
     read_only: bool,
     limits: &LimitsConfig,
+    prepared: &PreparedDocuments,
 ) -> Result<Prepared, Refusal> {
-    if let Err(error) = screen(limits, &request.query, &request.variables) {
-        return Ok(Prepared::Rejected(error));
-    }
-    let Ok(document) = parse_query(&request.query) else {
+    let tokens = match screen(limits, &request.query, &request.variables) {
+        Ok(tokens) => tokens,
+        Err(error) => return Ok(Prepared::Rejected(error)),
+    };
+    if prepared.parse(&mut request, tokens).is_err() {
         // async-graphql reports the syntax error itself, with its position.
         return Ok(Prepared::Execute(Box::new(request)));
-    };
-    // An operation that cannot be chosen is async-graphql's request error to report.
-    if let Some(operation) = operation(&document, request.operation_name.as_deref()) {
-        if read_only && operation.ty != OperationType::Query {
-            return Err(Refusal::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "a GET can only run a query; send mutations and subscriptions with POST",
-            ));
-        }
-        if let Err(error) = check_required_variables(operation, &request.variables) {
-            return Ok(Prepared::Rejected(error));
-        }
     }
-    request.set_parsed_query(document);
-    Ok(Prepared::Execute(Box::new(request)))
+    // Set aside while the document is borrowed, rather than copied: they may be large.
+    let variables = std::mem::take(&mut request.variables);
+    let operation_name = request.operation_name.take();
+    let checked = match request.parsed_query() {
+        // An operation that cannot be chosen is async-graphql's request error to report.
+        Ok(document) => operation(document, operation_name.as_deref())
+            .map_or(Ok(None), |operation| {
+                check(operation, read_only, &variables)
+            }),
+        Err(_) => Ok(None),
+    };
+    request.variables = variables;
+    request.operation_name = operation_name;
+    Ok(match checked? {
+        Some(error) => Prepared::Rejected(error),
+        None => Prepared::Execute(Box::new(request)),
+    })
+}
+
+/// What [`prepare`] checks on the chosen operation: an error refusing the request, or a
+/// request error to answer instead of running it.
+fn check(
+    operation: &OperationDefinition,
+    read_only: bool,
+    variables: &Variables,
+) -> Result<Option<ServerError>, Refusal> {
+    if read_only && operation.ty != OperationType::Query {
+        return Err(Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "a GET can only run a query; send mutations and subscriptions with POST",
+        ));
+    }
+    Ok(check_required_variables(operation, variables).err())
 }
 
 /// The operation `operation_name` selects, as async-graphql selects it.
@@ -264,7 +282,8 @@ mod tests {
 
     /// The code of a request rejected by [`prepare`], or `None` when it is to execute.
     fn rejected(query: String, limits: &LimitsConfig) -> Option<Value> {
-        match prepare(Request::new(query), false, limits) {
+        let prepared = PreparedDocuments::new(10, 1 << 20);
+        match prepare(Request::new(query), false, limits, &prepared) {
             Ok(Prepared::Rejected(error)) => error
                 .extensions
                 .and_then(|extensions| extensions.get("code").cloned()),

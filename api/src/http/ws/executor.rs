@@ -14,12 +14,17 @@ use async_graphql::{
     futures_util::{StreamExt, stream, stream::BoxStream},
 };
 use sea_orm::DatabaseConnection;
+use tracing::Instrument;
 
 use super::frames::Refusals;
 use crate::{
     error::Error,
     events::SessionEnd,
-    execution::{documents::Documents, error_codes::server_error, gate::Gate, pace::Pace},
+    execution::{
+        documents::Documents, error_codes::server_error, gate::Gate, pace::Pace,
+        screen::screen_text,
+    },
+    http::graphql::observe,
     rate_limit::{ClientKey, RateLimiter},
     schema::Api,
     service::viewer::Viewer,
@@ -35,6 +40,8 @@ pub struct SocketExecutor {
     rate_limiter: RateLimiter,
     db: DatabaseConnection,
     refusals: Refusals,
+    /// What a document must pass before it is parsed (for the trace's operation type).
+    limits: crate::config::LimitsConfig,
 }
 
 impl SocketExecutor {
@@ -48,6 +55,7 @@ impl SocketExecutor {
             rate_limiter: state.rate_limiter.clone(),
             db: state.db.clone(),
             refusals,
+            limits: state.limits.clone(),
         }
     }
 
@@ -58,12 +66,21 @@ impl SocketExecutor {
         &self,
         request: async_graphql::Request,
         session_data: Option<Arc<Data>>,
+        span: &tracing::Span,
     ) -> Result<(BoxStream<'static, Response>, Arc<Pace>), ServerError> {
         let place = self.gate.enter().map_err(|error| server_error(&error))?;
         if let Some(data) = session_data.as_deref() {
             self.check_session(data).await?;
         }
-        let request = self.documents.resolve(request)?;
+        let mut request = self.documents.resolve(request)?;
+        // Parsed once, and only after the checks that come before parsing: the schema
+        // runs the document parsed here.
+        if !span.is_disabled() && screen_text(&self.limits, &request.query).is_ok() {
+            let name = request.operation_name.clone();
+            if let Ok(document) = request.parsed_query() {
+                observe::record_socket_operation(span, document, name.as_deref());
+            }
+        }
         let client = session_data
             .as_deref()
             .and_then(data_of::<ClientKey>)
@@ -120,11 +137,25 @@ impl Executor for SocketExecutor {
     ) -> BoxStream<'static, Response> {
         let this = self.clone();
         let refusals = self.refusals.clone();
-        stream::once(async move { this.open(request, session_data).await })
+        // No traceparent here: each operation on a socket starts a trace of its own.
+        let operation = crate::telemetry::operation_span(None);
+        // Not inside the span yet: it is named once the document is resolved, and the name
+        // of a started span is fixed. (So the session check's statement is not traced.)
+        let opening = {
+            let operation = operation.clone();
+            async move { this.open(request, session_data, &operation).await }
+        };
+        stream::once(opening)
             .flat_map(move |opened| match opened {
-                Ok((responses, pace)) => paced(responses, pace, refusals.clone()),
+                Ok((responses, pace)) => {
+                    paced(responses, pace, refusals.clone(), operation.clone())
+                }
                 Err(refusal) => {
                     let refusals = refusals.clone();
+                    if !operation.is_disabled() {
+                        let answer = Response::from_errors(vec![refusal.clone()]);
+                        observe::record_socket_answer(&operation, &answer, 0, &mut false);
+                    }
                     stream::once(async move {
                         refusals.flag();
                         Response::from_errors(vec![refusal])
@@ -143,6 +174,10 @@ struct Paced {
     refusals: Refusals,
     first: bool,
     done: bool,
+    /// The operation's span (`crate::telemetry::operation_span`), which ends with it.
+    span: tracing::Span,
+    /// Whether an answer failed: the span's outcome is that one's.
+    failed: bool,
 }
 
 /// `responses`, each within its turn and timeout: the first from the start, each later one
@@ -154,6 +189,7 @@ fn paced(
     responses: BoxStream<'static, Response>,
     pace: Arc<Pace>,
     refusals: Refusals,
+    span: tracing::Span,
 ) -> BoxStream<'static, Response> {
     let state = Paced {
         responses,
@@ -161,6 +197,8 @@ fn paced(
         refusals,
         first: true,
         done: false,
+        span,
+        failed: false,
     };
     stream::unfold(state, |mut state| async move {
         if state.done {
@@ -168,16 +206,23 @@ fn paced(
         }
         let first = std::mem::replace(&mut state.first, false);
         let Paced {
-            responses, pace, ..
+            responses,
+            pace,
+            span,
+            ..
         } = &mut state;
         // In the operation's statement scope, whose deadline each piece of work sets, so
         // that SQLite stops its statements at the timeout too.
-        let work = pace.statements().clone().scope(async {
-            if first {
-                pace.begin().await;
-            }
-            responses.next().await
-        });
+        let work = pace
+            .statements()
+            .clone()
+            .scope(async {
+                if first {
+                    pace.begin().await;
+                }
+                responses.next().await
+            })
+            .instrument(span.clone());
         let next = tokio::select! {
             next = work => Some(next),
             () = pace.expired() => None,
@@ -185,6 +230,15 @@ fn paced(
         match next {
             Some(Some(response)) => {
                 state.pace.finish();
+                if !state.span.is_disabled() {
+                    let statements = state.pace.statements().get();
+                    observe::record_socket_answer(
+                        &state.span,
+                        &response,
+                        statements,
+                        &mut state.failed,
+                    );
+                }
                 if first && !executed(&response) {
                     state.refusals.flag();
                 }
