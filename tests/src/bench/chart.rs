@@ -131,7 +131,8 @@ fn panel(out: &mut String, reports: &[SizeReport], workload: Workload, left: f64
         .iter()
         .flat_map(|(_, bars, _)| bars.iter().map(|&(_, v)| v))
         .fold(0.0_f64, f64::max);
-    let axis_max = nice_ceiling(largest);
+    let (tick, ticks) = scale(largest);
+    let axis_max = tick * f64::from(ticks);
     let plot_w = PANEL_W - PLOT_LEFT - PLOT_RIGHT;
     let (x0, y0) = (left + PLOT_LEFT, top + PLOT_TOP);
     let _ = writeln!(
@@ -146,9 +147,9 @@ fn panel(out: &mut String, reports: &[SizeReport], workload: Workload, left: f64
         top + 22.0,
         escape(workload.name())
     );
-    for step in 0..=4 {
-        let value = axis_max * f64::from(step) / 4.0;
-        let y = y0 + PLOT_H - PLOT_H * f64::from(step) / 4.0;
+    for step in 0..=ticks {
+        let value = tick * f64::from(step);
+        let y = y0 + PLOT_H - PLOT_H * f64::from(step) / f64::from(ticks);
         let _ = writeln!(
             out,
             r##"<line x1="{x0}" y1="{y}" x2="{}" y2="{y}" stroke="#e5e7eb"/><text x="{}" y="{}" text-anchor="end" fill="#4b5563">{}</text>"##,
@@ -216,18 +217,25 @@ fn panel(out: &mut String, reports: &[SizeReport], workload: Workload, left: f64
     out.push_str("</g>\n");
 }
 
-/// The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value`: a scale whose quarter ticks are
-/// round numbers.
-fn nice_ceiling(value: f64) -> f64 {
-    if value.is_nan() || value <= 0.0 {
-        return 1.0;
+/// The axis for values up to `largest`: a tick of 1, 2 or 5 × 10ⁿ and 3 to 6 ticks, the
+/// tightest such axis that holds `largest`.
+fn scale(largest: f64) -> (f64, u32) {
+    if largest.is_nan() || largest <= 0.0 {
+        return (1.0, 4);
     }
-    let magnitude = 10_f64.powf(value.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|&candidate| candidate >= value)
-        .unwrap_or(10.0 * magnitude)
+    // Whole powers of ten, so that ticks of hundreds and more are exact.
+    let magnitude = largest.log10().floor() as i32;
+    let mut best = (10_f64.powi(magnitude + 1), 1);
+    for exponent in [magnitude - 2, magnitude - 1, magnitude] {
+        for m in [1.0, 2.0, 5.0] {
+            let tick = m * 10_f64.powi(exponent);
+            let ticks = (largest / tick).ceil().max(1.0);
+            if (3.0..=6.0).contains(&ticks) && tick * ticks < best.0 * f64::from(best.1) {
+                best = (tick, ticks as u32);
+            }
+        }
+    }
+    best
 }
 
 /// `139`, `2403`, `11.8k`: short enough to stand above a bar.
@@ -418,12 +426,13 @@ mod tests {
 
     #[test]
     fn scales_end_on_round_numbers() {
-        assert_eq!(nice_ceiling(139.0), 200.0);
-        assert_eq!(nice_ceiling(407.0), 500.0);
-        assert_eq!(nice_ceiling(2_403.0), 2_500.0);
-        assert_eq!(nice_ceiling(11_827.0), 20_000.0);
-        assert_eq!(nice_ceiling(1_000.0), 1_000.0);
-        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(scale(139.0), (50.0, 3));
+        assert_eq!(scale(186.0), (50.0, 4));
+        assert_eq!(scale(407.0), (100.0, 5));
+        assert_eq!(scale(2_128.0), (500.0, 5));
+        assert_eq!(scale(11_827.0), (2_000.0, 6));
+        assert_eq!(scale(1_000.0), (200.0, 5));
+        assert_eq!(scale(0.0), (1.0, 4));
         assert_eq!(thousands(2_000), "2,000");
         assert_eq!(thousands(200), "200");
         assert_eq!(thousands(1_234_567), "1,234,567");
