@@ -9,6 +9,7 @@ mod http;
 mod limits;
 mod pool;
 mod rate_limit;
+mod redis;
 mod shutdown;
 mod subscription;
 mod telemetry;
@@ -25,6 +26,7 @@ pub use self::{
     limits::LimitsConfig,
     pool::PoolConfig,
     rate_limit::RateLimitConfig,
+    redis::RedisConfig,
     shutdown::ShutdownConfig,
     subscription::SubscriptionConfig,
     telemetry::TelemetryConfig,
@@ -97,6 +99,10 @@ pub struct Config {
     /// Rate limits in cost points, and log-in throttling.
     #[command(flatten)]
     pub rate_limits: RateLimitConfig,
+
+    /// Redis, to share the rate limits' budgets between instances.
+    #[command(flatten)]
+    pub redis: RedisConfig,
 
     /// Persisted queries and trusted documents.
     #[command(flatten)]

@@ -11,6 +11,7 @@
 //! | `todo_api_subscriptions_open` | gauge | | open `todoEvents` subscriptions on this instance, sampled at scrape time |
 //! | `todo_api_rate_limited_total` | counter | `kind` | requests refused by a rate limit (see [`rate_limited`]) |
 //! | `todo_api_prepared_documents_total` | counter | `result` (`reused`, `parsed`) | documents taken parsed from the cache of prepared documents, or parsed (see `execution::prepared`) |
+//! | `todo_api_rate_limit_redis_total` | counter | `result` (`ok`, `fallback`) | rate-limit charges Redis answered, and those this instance's own buckets answered because Redis did not (`--redis-url` only) |
 //!
 //! `operation` is bounded: see [`operation_name`] and [`MAX_OPERATIONS`].
 //!
@@ -51,6 +52,8 @@ pub const SUBSCRIPTIONS: &str = "todo_api_subscriptions_open";
 pub const RATE_LIMITED: &str = "todo_api_rate_limited_total";
 /// Documents reused parsed, or parsed.
 pub const PREPARED_DOCUMENTS: &str = "todo_api_prepared_documents_total";
+/// Rate-limit charges by whether Redis answered them.
+pub const RATE_LIMIT_REDIS: &str = "todo_api_rate_limit_redis_total";
 
 /// Distinct operation names one server labels series with; later new names count as
 /// `other`. Names are the client's to choose, and every name is a new series.
@@ -183,6 +186,13 @@ pub fn prepared_document(reused: bool) {
     counter!(PREPARED_DOCUMENTS, "result" => result).increment(1);
 }
 
+/// Counts one rate-limit charge made with `--redis-url` set: `ok` when Redis answered it,
+/// `fallback` when this instance's own buckets did because Redis did not (or is being left
+/// alone after it did not). Does nothing when metrics are off.
+pub fn rate_limit_redis(result: &'static str) {
+    counter!(RATE_LIMIT_REDIS, "result" => result).increment(1);
+}
+
 /// Whether [`rate_limited`] was called while serving the current HTTP request.
 pub(crate) fn rate_limit_reported() -> bool {
     RATE_LIMIT_REPORTED.try_with(Cell::get).unwrap_or_default()
@@ -276,6 +286,11 @@ fn describe() {
     describe_counter!(
         PREPARED_DOCUMENTS,
         "Documents taken parsed from the cache of prepared documents (reused), or parsed"
+    );
+    describe_counter!(
+        RATE_LIMIT_REDIS,
+        "Rate-limit charges answered by Redis (ok) or, while it does not answer, by this \
+         instance's own buckets (fallback)"
     );
 }
 

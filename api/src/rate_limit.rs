@@ -4,9 +4,12 @@
 //! /64, the block one subscriber is usually given, so rotating addresses within it gains
 //! nothing). Sign-ups and successful log-ins have allowances of their own per address.
 //!
-//! Buckets live in this instance's memory: several instances each grant the allowance, so
-//! a load balancer spreading one client over N instances lets it spend up to N times as
-//! much. Memory stays bounded by `max_clients`: full buckets are forgotten first (a full
+//! The cost budgets live in Redis when `--redis-url` is set (`shared`), so that every
+//! instance spends from the same buckets; otherwise, and while Redis does not answer, in
+//! this instance's memory: several instances then each grant the allowance, so a load
+//! balancer spreading one client over N instances lets it spend up to N times as much.
+//! Sign-up and log-in allowances are always per instance (failed log-ins are counted in the
+//! database, so that throttling holds across instances). Memory stays bounded by `max_clients`: full buckets are forgotten first (a full
 //! bucket is the same as none); when every remembered bucket is still in use, new clients
 //! share one overflow bucket until some refill, so that a flood of new keys (rotating
 //! addresses) never gives anyone back budget they spent.
@@ -18,7 +21,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::config::RateLimitConfig;
+use crate::{
+    config::{RateLimitConfig, RedisConfig},
+    error::Error,
+};
+
+mod shared;
 
 /// Who a request's points are charged to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -75,6 +83,8 @@ pub struct RateLimiter {
     sign_ups: Buckets<IpAddr>,
     log_in_rate: Option<Rate>,
     log_ins: Buckets<IpAddr>,
+    /// The cost budgets' buckets in Redis, when they are shared.
+    shared: Option<shared::SharedBuckets>,
 }
 
 /// A bucket's size and refill rate; absent when the limit is off.
@@ -246,13 +256,26 @@ impl RateLimiter {
             sign_ups: Buckets::new(config.max_clients),
             log_in_rate: Rate::new(u64::from(config.log_ins_per_hour), hour),
             log_ins: Buckets::new(config.max_clients),
+            shared: None,
         }
+    }
+
+    /// The same limiter with its cost budgets kept in the Redis `redis` names, if it names
+    /// one; connects before it returns when it can (waiting at most a second), and
+    /// otherwise starts with this instance's own buckets. Fails only on a malformed URL.
+    pub async fn shared_through(mut self, redis: &RedisConfig) -> Result<Self, Error> {
+        self.shared = shared::SharedBuckets::new(redis)?;
+        if let Some(shared) = &self.shared {
+            shared.connect(Duration::from_secs(1)).await;
+        }
+        Ok(self)
     }
 
     /// Takes `points` from `key`'s bucket, or says how long to wait when it holds too few
     /// (and then takes nothing). A charge larger than the whole bucket is capped at it, so
-    /// that such a request can still run once the bucket is full.
-    pub fn charge(&self, key: &ClientKey, points: u64) -> Result<(), RetryAfter> {
+    /// that such a request can still run once the bucket is full. With Redis, the bucket is
+    /// the one every instance shares; while Redis does not answer, this instance's own.
+    pub async fn charge(&self, key: &ClientKey, points: u64) -> Result<(), RetryAfter> {
         let (key, class) = match key {
             ClientKey::Session(_) => (key.clone(), 0),
             ClientKey::Ip(ip) => (ClientKey::Ip(network(*ip)), 1),
@@ -260,6 +283,11 @@ impl RateLimiter {
         let Some(rate) = self.rate_of(&key) else {
             return Ok(());
         };
+        if let Some(shared) = &self.shared
+            && let Some(answer) = shared.spend(&key, rate, points).await
+        {
+            return answer;
+        }
         self.points
             .spend(&key, class, rate, points, Spend::Take, |key| {
                 self.rate_of(key)
@@ -318,56 +346,59 @@ mod tests {
         RateLimiter::new(&config)
     }
 
-    #[test]
-    fn a_bucket_allows_its_points_then_says_when_to_retry() {
+    #[tokio::test]
+    async fn a_bucket_allows_its_points_then_says_when_to_retry() {
         let limiter = limiter(100, 10);
         let key = ClientKey::Session(1);
-        assert_eq!(limiter.charge(&key, 60), Ok(()));
-        assert_eq!(limiter.charge(&key, 40), Ok(()));
-        let refused = limiter.charge(&key, 30);
+        assert_eq!(limiter.charge(&key, 60).await, Ok(()));
+        assert_eq!(limiter.charge(&key, 40).await, Ok(()));
+        let refused = limiter.charge(&key, 30).await;
         // 30 points at 100 per 60 s take 18 s to come back.
         assert!(matches!(refused, Err(wait) if (17..=18).contains(&wait.secs())));
         // Other clients have their own buckets.
-        assert_eq!(limiter.charge(&ClientKey::Session(2), 100), Ok(()));
+        assert_eq!(limiter.charge(&ClientKey::Session(2), 100).await, Ok(()));
     }
 
-    #[test]
-    fn zero_points_turns_the_limit_off() {
+    #[tokio::test]
+    async fn zero_points_turns_the_limit_off() {
         let limiter = limiter(0, 10);
         for _ in 0..1000 {
-            assert_eq!(limiter.charge(&ClientKey::Session(1), 1_000_000), Ok(()));
+            assert_eq!(
+                limiter.charge(&ClientKey::Session(1), 1_000_000).await,
+                Ok(())
+            );
         }
     }
 
-    #[test]
-    fn memory_stays_bounded() {
+    #[tokio::test]
+    async fn memory_stays_bounded() {
         let limiter = limiter(100, 50);
         for id in 0..10_000 {
-            let _ = limiter.charge(&ClientKey::Session(id), 10);
+            let _ = limiter.charge(&ClientKey::Session(id), 10).await;
         }
         let held = limiter.points.len();
         assert!(held <= 50, "{held} buckets held");
     }
 
-    #[test]
-    fn new_keys_in_a_full_table_share_one_bucket_and_give_nobody_budget_back() {
+    #[tokio::test]
+    async fn new_keys_in_a_full_table_share_one_bucket_and_give_nobody_budget_back() {
         let limiter = limiter(100, 3);
         let spent = ClientKey::Session(0);
-        assert_eq!(limiter.charge(&spent, 100), Ok(()));
+        assert_eq!(limiter.charge(&spent, 100).await, Ok(()));
         let mut refused = 0;
         for id in 1..100 {
-            refused += usize::from(limiter.charge(&ClientKey::Session(id), 10).is_err());
+            refused += usize::from(limiter.charge(&ClientKey::Session(id), 10).await.is_err());
         }
         // Two newcomers got buckets of their own; 97 more shared 100 points.
         assert_eq!(refused, 97 - 10);
         assert!(
-            limiter.charge(&spent, 10).is_err(),
+            limiter.charge(&spent, 10).await.is_err(),
             "the spent bucket stays spent"
         );
     }
 
-    #[test]
-    fn ipv6_addresses_count_per_64() {
+    #[tokio::test]
+    async fn ipv6_addresses_count_per_64() {
         // Unparsable text is the unspecified address, which no assertion below expects.
         let ip = |text: &str| {
             text.parse::<IpAddr>()
@@ -382,16 +413,19 @@ mod tests {
         );
         let limiter = limiter(100, 10);
         assert_eq!(
-            limiter.charge(&ClientKey::Ip(ip("2001:db8::1")), 100),
+            limiter.charge(&ClientKey::Ip(ip("2001:db8::1")), 100).await,
             Ok(())
         );
         assert!(
             limiter
                 .charge(&ClientKey::Ip(ip("2001:db8::2")), 10)
+                .await
                 .is_err()
         );
         assert_eq!(
-            limiter.charge(&ClientKey::Ip(ip("2001:db8:0:1::1")), 10),
+            limiter
+                .charge(&ClientKey::Ip(ip("2001:db8:0:1::1")), 10)
+                .await,
             Ok(())
         );
     }

@@ -94,7 +94,9 @@ impl AppState {
                 session_checks::resync(db.clone(), &events),
             ))
         });
-        let rate_limiter = RateLimiter::new(&config.rate_limits);
+        let rate_limiter = RateLimiter::new(&config.rate_limits)
+            .shared_through(&config.redis)
+            .await?;
         let session_checks = Arc::new(session_checks::spawn(
             db.clone(),
             &events,

@@ -1,5 +1,5 @@
-//! A TCP proxy to put between the server and PostgreSQL, so that a test can make the
-//! database go away without stopping a real one: cut every connection, refuse new ones,
+//! A TCP proxy to put between the server and PostgreSQL (or Redis), so that a test can make
+//! the database go away without stopping a real one: cut every connection, refuse new ones,
 //! or swallow all traffic as a network partition does, and then restore it.
 
 use std::net::SocketAddr;
@@ -64,8 +64,9 @@ impl FaultProxy {
         }
     }
 
-    /// `database_url` (`postgres://user@host:port/db?...`) with its host and port replaced by
-    /// the proxy's; the proxy forwards to the original host and port from now on.
+    /// `database_url` (`postgres://user@host:port/db?...`, or a `redis://` URL with its
+    /// port) with its host and port replaced by the proxy's; the proxy forwards to the
+    /// original host and port from now on.
     pub fn route(&self, database_url: &str) -> String {
         let scheme_end = database_url.find("://").map_or(0, |i| i + 3);
         let rest = &database_url[scheme_end..];

@@ -19,6 +19,7 @@ pub mod socket;
 pub mod table_lock;
 pub mod test_app;
 pub mod test_db;
+pub mod test_redis;
 
 pub use test_db::{Backend, TestDb};
 

@@ -85,8 +85,8 @@ where
     /// reported even when the operation is also too complex (an input the schema refuses is
     /// not worth pricing: 70,000 IDs are BAD_USER_INPUT on `ids`, not a cost of 70,000),
     /// but not instead of other refusals.
-    fn admit(&self, request: &mut Request, session: Option<&Data>) -> (Option<u64>, Refused) {
-        let admission = self.limits.admit(request, session);
+    async fn admit(&self, request: &mut Request, session: Option<&Data>) -> (Option<u64>, Refused) {
+        let admission = self.limits.admit(request, session).await;
         // Only a document the admission measured has been parsed, and nothing else may be
         // parsed here (the admission's checks on the text come first): an admitted one, or
         // one refused for its cost.
@@ -154,7 +154,7 @@ where
     Subscription: SubscriptionType + 'static,
 {
     async fn execute(&self, mut request: Request) -> Response {
-        let (cost, refusal) = self.admit(&mut request, None);
+        let (cost, refusal) = self.admit(&mut request, None).await;
         let mut response = match refusal {
             Some(refusal) => Response::from_errors(vec![refusal]),
             None => {
@@ -171,10 +171,32 @@ where
 
     fn execute_stream(
         &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        // The admission may ask Redis for the client's budget: the stream starts with it.
+        let this = self.clone();
+        async_graphql::futures_util::stream::once(async move {
+            this.admitted_stream(request, session_data).await
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+impl<Query, Mutation, Subscription> ApiSchema<Query, Mutation, Subscription>
+where
+    Query: ObjectType + 'static,
+    Mutation: ObjectType + 'static,
+    Subscription: SubscriptionType + 'static,
+{
+    /// What [`Executor::execute_stream`] answers, once `request` is admitted (or refused).
+    async fn admitted_stream(
+        &self,
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let (cost, refusal) = self.admit(&mut request, session_data.as_deref());
+        let (cost, refusal) = self.admit(&mut request, session_data.as_deref()).await;
         if let Some(cost) = cost {
             // A subscription charges each of its events this much again.
             request.data.insert(super::limits::AdmittedCost(cost));

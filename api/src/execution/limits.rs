@@ -83,7 +83,7 @@ impl QueryLimits {
     /// Checks `request` against every limit, its text before it is parsed (if that has not
     /// been done), then charges its cost to the client's rate limit: a refused request
     /// costs a point.
-    pub fn admit(&self, request: &mut Request, session: Option<&Data>) -> Admission {
+    pub async fn admit(&self, request: &mut Request, session: Option<&Data>) -> Admission {
         let client = client_key(&request.data).or_else(|| session.and_then(client_key));
         let (cost, refusal) = match self.measure(request) {
             Ok(Some(measure)) => (Some(measure.cost), self.check(&measure).err()),
@@ -99,7 +99,7 @@ impl QueryLimits {
             (Some(cost), None) => cost.max(1),
             _ => 1,
         };
-        match self.rate_limiter.charge(&key, points) {
+        match self.rate_limiter.charge(&key, points).await {
             Ok(()) => Admission { cost, refusal },
             Err(wait) => {
                 crate::metrics::rate_limited("request");
@@ -210,12 +210,12 @@ impl QueryLimits {
 /// A request refused before it reached [`QueryLimits::admit`] (by the HTTP layer: an
 /// unknown persisted query, a missing variable, a document over a limit) still costs
 /// `client` a point; once its bucket is empty, the refusal is RATE_LIMITED instead.
-pub fn charge_refusal(
+pub async fn charge_refusal(
     rate_limiter: &RateLimiter,
     client: &ClientKey,
     refusal: ServerError,
 ) -> ServerError {
-    match rate_limiter.charge(client, 1) {
+    match rate_limiter.charge(client, 1).await {
         Ok(()) => refusal,
         Err(wait) => {
             crate::metrics::rate_limited("request");

@@ -105,9 +105,9 @@ impl Pace {
     }
 
     /// Charges `points` to the session's rate limit; how long to wait if it is spent.
-    pub fn charge(&self, points: u64) -> Result<(), RetryAfter> {
+    pub async fn charge(&self, points: u64) -> Result<(), RetryAfter> {
         match &self.charge {
-            Some((limiter, client)) => limiter.charge(client, points.max(1)),
+            Some((limiter, client)) => limiter.charge(client, points.max(1)).await,
             None => Ok(()),
         }
     }

@@ -335,7 +335,7 @@ async fn execute_one(
     let mut request = match prepared {
         Prepared::Execute(request) => *request,
         Prepared::Rejected(error) => {
-            let error = charge_refusal(&state.rate_limiter, &key, error);
+            let error = charge_refusal(&state.rate_limiter, &key, error).await;
             return async_graphql::Response::from_errors(vec![error]);
         }
     };

@@ -47,7 +47,7 @@ impl AuthMutation {
         input: SignUpInput,
     ) -> async_graphql::Result<AuthPayload> {
         let ip = client_ip(ctx);
-        charge_password_work(ctx, ip)?;
+        charge_password_work(ctx, ip).await?;
         let limiter = ctx.app_data::<RateLimiter>()?;
         let session = service::auth::sign_up_from(
             ctx.db()?,
@@ -79,7 +79,7 @@ impl AuthMutation {
         input: LogInInput,
     ) -> async_graphql::Result<AuthPayload> {
         let ip = client_ip(ctx);
-        charge_password_work(ctx, ip)?;
+        charge_password_work(ctx, ip).await?;
         let limiter = ctx.app_data::<RateLimiter>()?;
         limiter
             .may_log_in(ip)
@@ -115,7 +115,10 @@ fn client_ip(ctx: &Context<'_>) -> std::net::IpAddr {
 /// Takes `--password-points` from the client's rate limit before a password is hashed or
 /// checked: the operation's cost counts the nodes it returns, not the hash's CPU and
 /// memory.
-fn charge_password_work(ctx: &Context<'_>, ip: std::net::IpAddr) -> async_graphql::Result<()> {
+async fn charge_password_work(
+    ctx: &Context<'_>,
+    ip: std::net::IpAddr,
+) -> async_graphql::Result<()> {
     let points = ctx.app_data::<RateLimitConfig>()?.password_points;
     if points == 0 {
         return Ok(());
@@ -126,6 +129,7 @@ fn charge_password_work(ctx: &Context<'_>, ip: std::net::IpAddr) -> async_graphq
         .unwrap_or(ClientKey::Ip(ip));
     ctx.app_data::<RateLimiter>()?
         .charge(&key, points)
+        .await
         .map_err(|wait| too_many("password checks", "password_points", wait))?;
     Ok(())
 }

@@ -191,7 +191,7 @@ async fn next_event(feed: &mut Feed) -> Result<TodoEvent> {
         };
         if let Some((pace, cost)) = &feed.pace {
             // Charged before it is read, like an operation before it runs.
-            if let Err(wait) = pace.charge(*cost) {
+            if let Err(wait) = pace.charge(*cost).await {
                 crate::metrics::rate_limited("event");
                 return Err(Error::RateLimited(format!(
                     "This subscription's events have used up the session's rate limit (each \
