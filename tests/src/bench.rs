@@ -333,20 +333,30 @@ async fn graphql(
     response.json().await.map_err(|err| err.to_string())
 }
 
-/// Sends one workload request and returns its answer, which must hold no errors.
-async fn answer(
+/// POSTs one workload request as its user.
+async fn post(
     client: &reqwest::Client,
     url: &str,
     request: &workload::Request,
-) -> Result<Value, String> {
-    let body: Value = client
+) -> Result<reqwest::Response, String> {
+    client
         .post(url)
         .bearer_auth(&request.token)
         .header("content-type", "application/json")
         .body(request.body.clone())
         .send()
         .await
-        .map_err(|err| err.to_string())?
+        .map_err(|err| err.to_string())
+}
+
+/// Sends one workload request and returns its answer, which must hold no errors.
+async fn answer(
+    client: &reqwest::Client,
+    url: &str,
+    request: &workload::Request,
+) -> Result<Value, String> {
+    let body: Value = post(client, url, request)
+        .await?
         .json()
         .await
         .map_err(|err| err.to_string())?;
@@ -362,14 +372,7 @@ async fn send(
     url: &str,
     request: &workload::Request,
 ) -> Result<u32, String> {
-    let response = client
-        .post(url)
-        .bearer_auth(&request.token)
-        .header("content-type", "application/json")
-        .body(request.body.clone())
-        .send()
-        .await
-        .map_err(|err| err.to_string())?;
+    let response = post(client, url, request).await?;
     let statements = response
         .headers()
         .get("x-sql-statements")
