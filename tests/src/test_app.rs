@@ -19,30 +19,32 @@ pub struct TestApp {
     events: api::events::Events,
     /// The metrics listener, when the configuration sets `metrics_listen`.
     metrics: Option<api::http::metrics::MetricsServer>,
-    // Dropped last: the database outlives the server using it.
-    test_db: TestDb,
+    backend: Backend,
+    database_url: String,
+    // Dropped last: the database outlives the server using it. `None` for a server started
+    // beside another app ([`TestApp::start_beside`]), whose database that app drops.
+    _test_db: Option<TestDb>,
 }
 
-impl TestApp {
-    /// Starts a server on a fresh, migrated database of `backend`; `None` when that backend
-    /// is not available here (see [`TestDb::create`]).
-    pub async fn start(backend: Backend) -> Option<Self> {
-        Self::start_with(backend, |_| {}).await
-    }
+/// What a started server hands back: where it listens and how to stop it.
+struct Server {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    events: api::events::Events,
+    metrics: Option<api::http::metrics::MetricsServer>,
+}
 
-    /// Like [`TestApp::start`], with the configuration adjusted by `configure` first.
-    pub async fn start_with(
-        backend: Backend,
-        configure: impl FnOnce(&mut api::Config),
-    ) -> Option<Self> {
+impl Server {
+    /// Starts the server on `database_url` with the test configuration adjusted by
+    /// `configure`.
+    async fn start(database_url: &str, configure: impl FnOnce(&mut api::Config)) -> Self {
         // RUST_LOG=api=debug shows the server's logs (errors included) in a failing test.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
-        let test_db = TestDb::create(backend).await?;
         let mut config = api::Config::defaults();
-        config.database_url = test_db.url().to_owned();
+        config.database_url = database_url.to_owned();
         config.pool.max_connections = 5;
         config.pool.min_connections = 0;
         config.no_migrate = false;
@@ -67,16 +69,66 @@ impl TestApp {
         tokio::spawn(api::http::serve(listener, state, async move {
             let _ = stopped.await;
         }));
-        let db = test_db.connect().await;
-        Some(Self {
+        Self {
             addr,
-            client: reqwest::Client::new(),
-            db,
-            stop: Some(stop),
+            stop,
             events,
             metrics,
-            test_db,
-        })
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts a server on a fresh, migrated database of `backend`; `None` when that backend
+    /// is not available here (see [`TestDb::create`]).
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::start`], with the configuration adjusted by `configure` first.
+    pub async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut api::Config),
+    ) -> Option<Self> {
+        let test_db = TestDb::create(backend).await?;
+        let server = Server::start(test_db.url(), configure).await;
+        let db = test_db.connect().await;
+        Some(Self::new(server, db, backend, test_db.url().to_owned(), Some(test_db)))
+    }
+
+    /// Starts a second server on this app's database, with the test configuration
+    /// [`TestApp::start_with`] starts from adjusted by `configure` (not by what adjusted this
+    /// app's): for comparing two configurations on the same rows. The database remains this
+    /// app's, dropped with it and never with the server returned, so drop that one first.
+    pub async fn start_beside(&self, configure: impl FnOnce(&mut api::Config)) -> Self {
+        let server = Server::start(&self.database_url, configure).await;
+        Self::new(
+            server,
+            self.db.clone(),
+            self.backend,
+            self.database_url.clone(),
+            None,
+        )
+    }
+
+    fn new(
+        server: Server,
+        db: DatabaseConnection,
+        backend: Backend,
+        database_url: String,
+        test_db: Option<TestDb>,
+    ) -> Self {
+        Self {
+            addr: server.addr,
+            client: reqwest::Client::new(),
+            db,
+            stop: Some(server.stop),
+            events: server.events,
+            metrics: server.metrics,
+            backend,
+            database_url,
+            _test_db: test_db,
+        }
     }
 
     /// Like [`TestApp::start`], in trusted-documents mode with `manifest` (a JSON object of
@@ -113,12 +165,12 @@ impl TestApp {
 
     /// The backend its database is on.
     pub fn backend(&self) -> Backend {
-        self.test_db.backend()
+        self.backend
     }
 
     /// The server's DATABASE_URL.
     pub fn database_url(&self) -> &str {
-        self.test_db.url()
+        &self.database_url
     }
 
     /// A direct connection to the server's database, for arranging and checking state.

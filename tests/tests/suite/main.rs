@@ -13,6 +13,7 @@
 mod auth;
 mod browser;
 mod clients;
+mod compiled;
 mod demo;
 mod hostile;
 mod http;
