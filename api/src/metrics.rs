@@ -11,6 +11,7 @@
 //! | `todo_api_subscriptions_open` | gauge | | open `todoEvents` subscriptions on this instance, sampled at scrape time |
 //! | `todo_api_rate_limited_total` | counter | `kind` | requests refused by a rate limit (see [`rate_limited`]) |
 //! | `todo_api_prepared_documents_total` | counter | `result` (`reused`, `parsed`) | documents taken parsed from the cache of prepared documents, or parsed (see `execution::prepared`) |
+//! | `todo_api_compiled_operations_total` | counter | `result` (`written`, `generic`) | operations with a plan that the compiled path answered, or gave back to the generic path (see `schema::compiled`) |
 //! | `todo_api_rate_limit_redis_total` | counter | `result` (`ok`, `fallback`) | rate-limit charges Redis answered, and those this instance's own buckets answered because Redis did not (`--redis-url` only) |
 //!
 //! `operation` is bounded: see [`operation_name`] and [`MAX_OPERATIONS`].
@@ -52,6 +53,8 @@ pub const SUBSCRIPTIONS: &str = "todo_api_subscriptions_open";
 pub const RATE_LIMITED: &str = "todo_api_rate_limited_total";
 /// Documents reused parsed, or parsed.
 pub const PREPARED_DOCUMENTS: &str = "todo_api_prepared_documents_total";
+/// See [`compiled_operation`].
+pub const COMPILED_OPERATIONS: &str = "todo_api_compiled_operations_total";
 /// Rate-limit charges by whether Redis answered them.
 pub const RATE_LIMIT_REDIS: &str = "todo_api_rate_limit_redis_total";
 
@@ -186,6 +189,13 @@ pub fn prepared_document(reused: bool) {
     counter!(PREPARED_DOCUMENTS, "result" => result).increment(1);
 }
 
+/// Counts one operation the compiled path had a plan for: `written` when it answered,
+/// `generic` when it gave the operation back (see `schema::compiled`).
+pub fn compiled_operation(written: bool) {
+    let result = if written { "written" } else { "generic" };
+    counter!(COMPILED_OPERATIONS, "result" => result).increment(1);
+}
+
 /// Counts one rate-limit charge made with `--redis-url` set: `ok` when Redis answered it,
 /// `fallback` when this instance's own buckets did because Redis did not (or is being left
 /// alone after it did not). Does nothing when metrics are off.
@@ -286,6 +296,11 @@ fn describe() {
     describe_counter!(
         PREPARED_DOCUMENTS,
         "Documents taken parsed from the cache of prepared documents (reused), or parsed"
+    );
+    describe_counter!(
+        COMPILED_OPERATIONS,
+        "Operations with a plan answered by the compiled path (written), or given back to the \
+         generic path (generic)"
     );
     describe_counter!(
         RATE_LIMIT_REDIS,

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod auth_mutations;
+pub mod compiled;
 pub mod connection;
 pub mod context;
 pub mod history;

@@ -14,7 +14,7 @@ use crate::{
     },
     metrics::Metrics,
     rate_limit::RateLimiter,
-    schema::{Api, AppData, build_schema},
+    schema::{Api, AppData, build_schema, compiled::CompiledOperations},
     service::{page::PageLimits, password::Passwords, session_checks},
 };
 
@@ -43,6 +43,10 @@ pub struct AppState {
     pub limits: LimitsConfig,
     /// Documents parsed before (the schema's limits hold the same cache).
     pub prepared: Arc<PreparedDocuments>,
+    /// Plans of the operations the compiled path answers; `None` when it is off.
+    pub compiled: Option<Arc<CompiledOperations>>,
+    /// Page sizes, for the compiled path's arguments.
+    pub page_limits: PageLimits,
     /// The rate limiter (the schema's limits hold the same buckets), for what is charged
     /// outside an operation's admission: requests refused before they reach the schema, and
     /// a socket's subscription events.
@@ -150,6 +154,18 @@ impl AppState {
             documents: Documents::new(&config.documents, &config.limits)?,
             limits: config.limits.clone(),
             prepared,
+            compiled: config
+                .documents
+                .compiled_operations
+                .then(|| {
+                    CompiledOperations::new(
+                        config.documents.prepared_documents,
+                        config.documents.prepared_documents_bytes,
+                    )
+                })
+                .flatten()
+                .map(Arc::new),
+            page_limits,
             rate_limiter,
             gate,
             metrics: config.telemetry.metrics_listen.map(|_| Metrics::install()),

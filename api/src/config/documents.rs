@@ -43,6 +43,20 @@ pub struct DocumentsConfig {
     )]
     pub prepared_documents_bytes: usize,
 
+    /// Answer read queries over users, todos and tags from a plan made once per document
+    /// (fetching only the selected columns, writing the JSON straight from the rows)
+    /// instead of async-graphql's generic execution; the generic path answers everything
+    /// else, and each document's first run. Plans are kept under the same bounds as
+    /// parsed documents (`--prepared-documents`, `--prepared-documents-bytes`).
+    #[arg(
+        long,
+        env = "COMPILED_OPERATIONS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub compiled_operations: bool,
+
     /// Run only the operations of this manifest: a JSON object of id → document, as
     /// Relay's persisted-query output and graphql-codegen's client preset write (ids with or
     /// without the `sha256:` prefix, or sha1 ones). Anything else is refused, introspection

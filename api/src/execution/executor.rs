@@ -147,6 +147,48 @@ where
 /// Why a request must not run, if it must not.
 type Refused = Option<async_graphql::ServerError>;
 
+impl<Query, Mutation, Subscription> ApiSchema<Query, Mutation, Subscription>
+where
+    Query: ObjectType + 'static,
+    Mutation: ObjectType + 'static,
+    Subscription: SubscriptionType + 'static,
+{
+    /// Admits `request` as [`Executor::execute`] does: its cost (if it has one) when it may
+    /// run, else the response that refuses it. For a caller that may answer it another
+    /// way (`schema::compiled`) before [`Self::execute_admitted`].
+    pub async fn admit_request(&self, request: &mut Request) -> Result<Option<u64>, Response> {
+        let (cost, refusal) = self.admit(request, None).await;
+        match refusal {
+            Some(refusal) => Err(self.finish(Response::from_errors(vec![refusal]), cost)),
+            None => Ok(cost),
+        }
+    }
+
+    /// Runs an admitted `request` of `cost`.
+    pub async fn execute_admitted(&self, mut request: Request, cost: Option<u64>) -> Response {
+        let corrections = self.corrections(&mut request);
+        let mut response = self.schema.execute(request.data(self.budget())).await;
+        corrections.apply(&mut response.data, &self.bounds.unused_scalars);
+        self.finish(response, cost)
+    }
+
+    fn finish(&self, mut response: Response, cost: Option<u64>) -> Response {
+        self.limits.report(&mut response, cost);
+        code_errors(&mut response);
+        response
+    }
+
+    /// The largest cost an operation may have (`extensions.cost.limit`).
+    pub fn max_cost(&self) -> u64 {
+        self.limits.config().max_cost
+    }
+
+    /// The most bytes a response may take.
+    pub fn max_response_bytes(&self) -> usize {
+        self.bounds.max_response_bytes
+    }
+}
+
 impl<Query, Mutation, Subscription> Executor for ApiSchema<Query, Mutation, Subscription>
 where
     Query: ObjectType + 'static,
@@ -154,19 +196,10 @@ where
     Subscription: SubscriptionType + 'static,
 {
     async fn execute(&self, mut request: Request) -> Response {
-        let (cost, refusal) = self.admit(&mut request, None).await;
-        let mut response = match refusal {
-            Some(refusal) => Response::from_errors(vec![refusal]),
-            None => {
-                let corrections = self.corrections(&mut request);
-                let mut response = self.schema.execute(request.data(self.budget())).await;
-                corrections.apply(&mut response.data, &self.bounds.unused_scalars);
-                response
-            }
-        };
-        self.limits.report(&mut response, cost);
-        code_errors(&mut response);
-        response
+        match self.admit_request(&mut request).await {
+            Ok(cost) => self.execute_admitted(request, cost).await,
+            Err(refused) => refused,
+        }
     }
 
     fn execute_stream(

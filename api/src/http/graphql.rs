@@ -33,7 +33,10 @@ use crate::{
         quiescence::{RequestActivity, track},
     },
     rate_limit::ClientKey,
-    schema::loaders::Loaders,
+    schema::{
+        compiled::{CompiledOperations, Known, Plan, Run},
+        loaders::Loaders,
+    },
     service::{self, viewer::Viewer},
     state::AppState,
 };
@@ -192,6 +195,7 @@ async fn serve(
     let statements = ran.statements;
     tracing::Span::current().record("sql_statements", statements);
     observed.finish(state, outcome.as_ref(), statements, &operation);
+    let compiled = matches!(&outcome, Ok(answers) if answers.any(|answer| matches!(answer, Answer::Written { .. })));
     let mut response = match outcome {
         Ok(Requests::Single(response)) => {
             let retry_after = retry_after(&response);
@@ -212,6 +216,11 @@ async fn serve(
         response
             .headers_mut()
             .insert("x-sql-statements", HeaderValue::from(statements));
+        if compiled {
+            response
+                .headers_mut()
+                .insert("x-compiled-operation", HeaderValue::from(1));
+        }
     }
     response
 }
@@ -230,11 +239,13 @@ fn prepare(
 
 /// Whether the requests failed as they would if the database were gone: an internal error
 /// (the probe then looks at once rather than at its next interval).
-fn suspects_an_outage(outcome: &Result<Requests<async_graphql::Response>, Refusal>) -> bool {
-    let internal = |response: &async_graphql::Response| {
-        response.errors.iter().any(|error| {
-            error.extensions.as_ref().and_then(|e| e.get("code"))
-                == Some(&async_graphql::Value::from("INTERNAL"))
+fn suspects_an_outage(outcome: &Result<Requests<Answer>, Refusal>) -> bool {
+    let internal = |answer: &Answer| {
+        answer.executed().is_some_and(|response| {
+            response.errors.iter().any(|error| {
+                error.extensions.as_ref().and_then(|e| e.get("code"))
+                    == Some(&async_graphql::Value::from("INTERNAL"))
+            })
         })
     };
     match outcome {
@@ -245,8 +256,9 @@ fn suspects_an_outage(outcome: &Result<Requests<async_graphql::Response>, Refusa
 }
 
 /// The longest `extensions.retryAfter` of the response's RATE_LIMITED errors.
-fn retry_after(response: &async_graphql::Response) -> Option<u64> {
-    response
+fn retry_after(answer: &Answer) -> Option<u64> {
+    answer
+        .executed()?
         .errors
         .iter()
         .filter_map(|error| error.extensions.as_ref())
@@ -284,7 +296,7 @@ async fn execute(
     prepared: Requests<Prepared>,
     counter: &StatementCounter,
     activity: &Arc<RequestActivity>,
-) -> Result<Requests<async_graphql::Response>, Refusal> {
+) -> Result<Requests<Answer>, Refusal> {
     let viewer = match super::client::bearer_header(from.headers) {
         // An unknown or expired token leaves the request anonymous: queries answer what
         // anyone may see, and mutations that need a user say UNAUTHENTICATED.
@@ -331,12 +343,12 @@ async fn execute_one(
     ip: IpAddr,
     counter: &StatementCounter,
     activity: &Arc<RequestActivity>,
-) -> async_graphql::Response {
+) -> Answer {
     let mut request = match prepared {
         Prepared::Execute(request) => *request,
         Prepared::Rejected(error) => {
             let error = charge_refusal(&state.rate_limiter, &key, error).await;
-            return async_graphql::Response::from_errors(vec![error]);
+            return Answer::Executed(async_graphql::Response::from_errors(vec![error]));
         }
     };
     request = request.data(Loaders::new(
@@ -350,5 +362,71 @@ async fn execute_one(
     if let Some(viewer) = viewer {
         request = request.data(viewer.clone());
     }
-    state.schema.execute(request).await
+    let Some(compiled) = &state.compiled else {
+        return Answer::Executed(state.schema.execute(request).await);
+    };
+    match compiled.known(&request) {
+        Known::Plan(plan) => execute_compiled(state, &plan, request, viewer).await,
+        Known::NotCompilable => Answer::Executed(state.schema.execute(request).await),
+        Known::Unknown => {
+            let text = request.query.clone();
+            let name = request.operation_name.clone();
+            let response = state.schema.execute(request).await;
+            compiled.learn(&text, name.as_deref(), &response, &state.prepared);
+            Answer::Executed(response)
+        }
+    }
+}
+
+/// Admits `request` as any, then answers it by its `plan`, or through the generic path
+/// when the plan gives it back.
+async fn execute_compiled(
+    state: &AppState,
+    plan: &Plan,
+    mut request: async_graphql::Request,
+    viewer: Option<&Viewer>,
+) -> Answer {
+    let cost = match state.schema.admit_request(&mut request).await {
+        Ok(cost) => cost,
+        Err(refused) => return Answer::Executed(refused),
+    };
+    let run = Run {
+        db: &state.db,
+        viewer,
+        limits: state.page_limits,
+        max_response_bytes: state.schema.max_response_bytes(),
+        cost: (cost.unwrap_or_default(), state.schema.max_cost()),
+    };
+    if let Some(cost) = cost
+        && let Some(body) = CompiledOperations::run(plan, &request, run).await
+    {
+        crate::metrics::compiled_operation(true);
+        return Answer::Written { body, cost };
+    }
+    crate::metrics::compiled_operation(false);
+    Answer::Executed(state.schema.execute_admitted(request, cost).await)
+}
+
+/// The answer to one GraphQL request.
+pub enum Answer {
+    /// async-graphql's response (the generic path, and every error).
+    Executed(async_graphql::Response),
+    /// The JSON of a response without errors, written by the compiled path
+    /// (`schema::compiled`), and the operation's cost.
+    Written {
+        /// The response's JSON.
+        body: Vec<u8>,
+        /// What the operation cost.
+        cost: u64,
+    },
+}
+
+impl Answer {
+    /// async-graphql's response, if the generic path answered.
+    pub(super) fn executed(&self) -> Option<&async_graphql::Response> {
+        match self {
+            Self::Executed(response) => Some(response),
+            Self::Written { .. } => None,
+        }
+    }
 }

@@ -8,7 +8,7 @@ use super::todo::{Priority, Todo};
 use crate::{
     execution::plain_fields::Plain,
     schema::{
-        connection::{TotalCount, connection_type, page_args, window, with_total},
+        connection::{TotalCount, connection_type, page_args, with_total},
         context::ContextExt,
         loaders::{TodoCountKey, TodoPageKey},
         scalars::DateTime,
@@ -16,7 +16,7 @@ use crate::{
     },
     service::{
         self,
-        page::PageArgs,
+        page::{PageArgs, PageLimits},
         todo::list::{Parent, TodoFilter as Filter, TodoListQuery, TodoOrder as Order},
     },
 };
@@ -114,12 +114,30 @@ pub fn list_query(
     filter: Option<TodoFilter>,
     order: Option<TodoOrder>,
 ) -> crate::error::Result<TodoListQuery> {
+    todo_list_query(
+        *ctx.app_data::<PageLimits>()?,
+        args,
+        filter,
+        order,
+        selects_of_nodes(ctx, "description"),
+    )
+}
+
+/// [`list_query`] apart from a request: the page sizes and whether descriptions are read
+/// given.
+pub fn todo_list_query(
+    limits: PageLimits,
+    args: PageArgs,
+    filter: Option<TodoFilter>,
+    order: Option<TodoOrder>,
+    with_description: bool,
+) -> crate::error::Result<TodoListQuery> {
     let order: Order = order.map(Into::into).unwrap_or_default();
     Ok(TodoListQuery {
-        window: window(ctx, args, order.cursor_name())?,
+        window: service::page::Window::new(&args, limits, order.cursor_name())?,
         filter: filter.map(Into::into).unwrap_or_default(),
         order,
-        with_description: selects_of_nodes(ctx, "description"),
+        with_description,
     })
 }
 

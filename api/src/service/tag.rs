@@ -9,8 +9,8 @@ use entity::{tag, todo_tag};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, SqlErr,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, SqlErr,
     sea_query::{Expr, Func, OnConflict, Query},
 };
 
@@ -52,18 +52,41 @@ pub async fn by_todo(
         .order_by_asc(Expr::cust(r#"LOWER("tags"."name")"#))
         .all(db)
         .await?;
-    let mut map: HashMap<i32, Vec<tag::Model>> = HashMap::new();
-    for (link, tag) in rows {
-        let tags = map.entry(link.todo_id).or_default();
+    Ok(per_todo(
+        rows.into_iter()
+            .filter_map(|(link, tag)| Some((link.todo_id, tag?))),
+    ))
+}
+
+/// The statement behind [`by_todo`], reading `todo_tags.todo_id` and then only `columns` of
+/// `tags`, for rows decoded by position; group them with [`per_todo`].
+pub fn by_todo_statement(
+    backend: DbBackend,
+    todo_ids: &[i32],
+    columns: &[tag::Column],
+) -> sea_orm::Statement {
+    todo_tag::Entity::find()
+        .select_only()
+        .column(todo_tag::Column::TodoId)
+        .columns(columns.iter().copied())
+        .join(JoinType::InnerJoin, todo_tag::Relation::Tag.def())
+        .filter(todo_tag::COLUMN.todo_id.is_in(todo_ids.iter().copied()))
+        .order_by_asc(Expr::cust(r#"LOWER("tags"."name")"#))
+        .build(backend)
+}
+
+/// Each todo's tags from `(todo id, tag)` rows in name order, at most the cap per todo.
+pub fn per_todo<T>(rows: impl Iterator<Item = (i32, T)>) -> HashMap<i32, Vec<T>> {
+    let mut map: HashMap<i32, Vec<T>> = HashMap::new();
+    for (todo_id, tag) in rows {
+        let tags = map.entry(todo_id).or_default();
         // Todos tagged before the cap existed may hold more: their list is cut at the cap,
         // which is what `Todo.tags` is priced by.
-        if let Some(tag) = tag
-            && tags.len() < validate::TAGS_PER_TODO_MAX
-        {
+        if tags.len() < validate::TAGS_PER_TODO_MAX {
             tags.push(tag);
         }
     }
-    Ok(map)
+    map
 }
 
 /// The tags with these ids.
@@ -77,10 +100,13 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i3
 
 /// The tag named `name` (ignoring case), if any.
 pub async fn by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<tag::Model>> {
-    Ok(tag::Entity::find()
+    Ok(by_name_select(name).one(db).await?)
+}
+
+/// The query behind [`by_name`].
+pub fn by_name_select(name: &str) -> sea_orm::Select<tag::Entity> {
+    tag::Entity::find()
         .filter(Expr::cust(r#"LOWER("tags"."name")"#).eq(Func::lower(Expr::val(name.trim()))))
-        .one(db)
-        .await?)
 }
 
 fn search_condition(search: Option<&str>, backend: DbBackend) -> sea_orm::Condition {

@@ -38,10 +38,12 @@ pub async fn find_by_username(
     db: &DatabaseConnection,
     username: &str,
 ) -> Result<Option<user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::COLUMN.username.eq(username))
-        .one(db)
-        .await?)
+    Ok(by_username_select(username).one(db).await?)
+}
+
+/// The query behind [`find_by_username`].
+pub fn by_username_select(username: &str) -> sea_orm::Select<user::Entity> {
+    user::Entity::find().filter(user::COLUMN.username.eq(username))
 }
 
 /// Applies `changes` to the viewer's own profile and returns it.
@@ -95,11 +97,13 @@ pub fn cursor(user: &user::Model) -> Cursor {
 
 /// The users with these ids.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, user::Model>> {
-    let users = user::Entity::find()
-        .filter(user::COLUMN.id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
+    let users = by_ids_select(ids).all(db).await?;
     Ok(users.into_iter().map(|u| (u.id, u)).collect())
+}
+
+/// The query behind [`by_ids`].
+pub fn by_ids_select(ids: &[i32]) -> sea_orm::Select<user::Entity> {
+    user::Entity::find().filter(user::COLUMN.id.is_in(ids.iter().copied()))
 }
 
 fn search_condition(search: Option<&str>) -> Condition {

@@ -12,7 +12,7 @@ use async_graphql::{
 use tracing::field::display;
 
 use super::{
-    Refusal,
+    Answer, Refusal,
     params::{Prepared, Requests},
 };
 use crate::{metrics, state::AppState};
@@ -67,14 +67,14 @@ impl Observed {
     pub fn finish(
         self,
         state: &AppState,
-        outcome: Result<&Requests<async_graphql::Response>, &Refusal>,
+        outcome: Result<&Requests<Answer>, &Refusal>,
         statements: u32,
         operation: &tracing::Span,
     ) {
         let (outcomes, cost): (Vec<&str>, Option<u64>) = match outcome {
             Ok(responses) => {
-                let outcomes = each(responses).map(outcome_of).collect();
-                let costs = each(responses).filter_map(requested_cost);
+                let outcomes = each(responses).map(answer_outcome).collect();
+                let costs = each(responses).filter_map(answer_cost);
                 (outcomes, costs.reduce(u64::saturating_add))
             }
             Err(refusal) => (vec![refusal.error.code(); self.names.len()], None),
@@ -250,6 +250,10 @@ pub fn record_socket_answer(
 }
 
 /// `ok`, or the code of the response's first error.
+fn answer_outcome(answer: &Answer) -> &str {
+    answer.executed().map_or("ok", outcome_of)
+}
+
 fn outcome_of(response: &async_graphql::Response) -> &str {
     let Some(error) = response.errors.first() else {
         return "ok";
@@ -257,6 +261,14 @@ fn outcome_of(response: &async_graphql::Response) -> &str {
     match error.extensions.as_ref().and_then(|ext| ext.get("code")) {
         Some(Value::String(code)) => code,
         _ => "other",
+    }
+}
+
+/// `extensions.cost.requested` of a response, when the server's cost analysis set it.
+fn answer_cost(answer: &Answer) -> Option<u64> {
+    match answer {
+        Answer::Executed(response) => requested_cost(response),
+        Answer::Written { cost, .. } => Some(*cost),
     }
 }
 

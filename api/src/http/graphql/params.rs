@@ -24,6 +24,14 @@ pub enum Requests<T> {
 }
 
 impl<T> Requests<T> {
+    /// Whether `f` holds of any of them.
+    pub fn any(&self, f: impl Fn(&T) -> bool) -> bool {
+        match self {
+            Self::Single(one) => f(one),
+            Self::Batch(many) => many.iter().any(f),
+        }
+    }
+
     /// Each request through `f`, stopping at the first error.
     pub fn try_map<U, E>(self, mut f: impl FnMut(T) -> Result<U, E>) -> Result<Requests<U>, E> {
         Ok(match self {

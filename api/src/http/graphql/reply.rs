@@ -12,7 +12,7 @@ use axum::{
 };
 use serde_json::Value as Json;
 
-use super::{Refusal, negotiate::MediaType, server_error};
+use super::{Answer, Refusal, negotiate::MediaType, server_error};
 
 /// The answer to one GraphQL request.
 ///
@@ -20,7 +20,11 @@ use super::{Refusal, negotiate::MediaType, server_error};
 /// be chosen, bad variables) has no `data` entry; with `application/graphql-response+json`
 /// it is a 400, with `application/json` a 200 (the spec's legacy rule). A request that
 /// executed is a 200, even when fields failed or an error nulled the whole `data`.
-pub fn result(response: async_graphql::Response, media: MediaType) -> Response {
+pub fn result(answer: Answer, media: MediaType) -> Response {
+    let response = match answer {
+        Answer::Executed(response) => response,
+        Answer::Written { body, .. } => return json_response(StatusCode::OK, body, media),
+    };
     let executed = executed(&response);
     let status = match media {
         MediaType::GraphqlResponse if !executed => StatusCode::BAD_REQUEST,
@@ -45,14 +49,20 @@ pub fn result(response: async_graphql::Response, media: MediaType) -> Response {
 
 /// The answers to a batch, in its order: always a 200, each entry shaped as
 /// [`result`] shapes it, so that one failing request does not hide the others' results.
-pub fn batch(responses: Vec<async_graphql::Response>, media: MediaType) -> Response {
+pub fn batch(answers: Vec<Answer>, media: MediaType) -> Response {
     let mut headers = axum::http::HeaderMap::new();
     let mut bodies = vec![b'['];
-    for (n, response) in responses.into_iter().enumerate() {
-        headers.extend(response.http_headers.clone());
-        let executed = executed(&response);
-        let Some(body) = body(response, executed) else {
-            return internal(media);
+    for (n, answer) in answers.into_iter().enumerate() {
+        let body = match answer {
+            Answer::Written { body, .. } => body,
+            Answer::Executed(response) => {
+                headers.extend(response.http_headers.clone());
+                let executed = executed(&response);
+                let Some(body) = body(response, executed) else {
+                    return internal(media);
+                };
+                body
+            }
         };
         if n > 0 {
             bodies.push(b',');

@@ -116,11 +116,63 @@ fn parent_select(
     parent: Parent,
     query: &TodoListQuery,
 ) -> Option<Select<todo::Entity>> {
-    let select = parent
-        .select()
+    Some(project(
+        visible_under(backend, viewer, parent, query)?,
+        query.with_description,
+    ))
+}
+
+/// [`parent_select`] before its columns are chosen.
+fn visible_under(
+    backend: DbBackend,
+    viewer: Option<&Viewer>,
+    parent: Parent,
+    query: &TodoListQuery,
+) -> Option<Select<todo::Entity>> {
+    Some(
+        parent
+            .select()
+            .filter(visible_to(viewer)?)
+            .filter(filter_condition(&query.filter, backend)),
+    )
+}
+
+/// [`pages_statement`] reading only `columns`, in that order (then `parent_id` and
+/// `row_number`), for rows decoded by position.
+pub fn pages_statement_of_columns(
+    backend: DbBackend,
+    viewer: Option<&Viewer>,
+    parent: Parent,
+    parent_ids: &[i32],
+    query: &TodoListQuery,
+    columns: &[todo::Column],
+) -> Option<Statement> {
+    let select = visible_under(backend, viewer, parent, query)?
+        .select_only()
+        .columns(columns.iter().copied());
+    Some(page::pages_statement(
+        backend,
+        select,
+        parent.key_sql(),
+        parent_ids,
+        parent.sort(&query.order),
+        &query.window,
+    ))
+}
+
+/// [`page_statement`] reading only `columns`, in that order, for rows decoded by position.
+pub fn page_statement_of_columns(
+    backend: DbBackend,
+    viewer: Option<&Viewer>,
+    query: &TodoListQuery,
+    columns: &[todo::Column],
+) -> Option<Statement> {
+    let select = todo::Entity::find()
         .filter(visible_to(viewer)?)
-        .filter(filter_condition(&query.filter, backend));
-    Some(project(select, query.with_description))
+        .filter(filter_condition(&query.filter, backend))
+        .select_only()
+        .columns(columns.iter().copied());
+    Some(page::keyset(select, query.order.sort(), &query.window).build(backend))
 }
 
 /// The statement behind [`pages_by_parent`]; `None` when the viewer sees no todos.

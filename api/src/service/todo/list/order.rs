@@ -37,6 +37,19 @@ impl Default for TodoOrder {
     }
 }
 
+impl TodoOrderField {
+    /// The column the sort key and the cursor are read from.
+    pub fn column(self) -> todo::Column {
+        match self {
+            Self::CreatedAt => todo::Column::CreatedAt,
+            Self::UpdatedAt => todo::Column::UpdatedAt,
+            Self::DueDate => todo::Column::DueDate,
+            Self::Priority => todo::Column::Priority,
+            Self::Title => todo::Column::Title,
+        }
+    }
+}
+
 /// Priority as a number, so that both backends sort it low < medium < high (SQLite would
 /// sort the text alphabetically).
 const PRIORITY_RANK: &str =
