@@ -93,7 +93,13 @@ impl TestApp {
         let test_db = TestDb::create(backend).await?;
         let server = Server::start(test_db.url(), configure).await;
         let db = test_db.connect().await;
-        Some(Self::new(server, db, backend, test_db.url().to_owned(), Some(test_db)))
+        Some(Self::new(
+            server,
+            db,
+            backend,
+            test_db.url().to_owned(),
+            Some(test_db),
+        ))
     }
 
     /// Starts a second server on this app's database, with the test configuration

@@ -3,43 +3,59 @@
 //! does for free there (field order, aliases, fragments merged, `@include`/`@skip`, nulls,
 //! string escaping, cursors, page flags, visibility per viewer, errors) it must redo by hand.
 //!
-//! Two servers share one seeded database: A compiles (the default), B never does
-//! (`compiled_operations = false`), so B is the reference. Generated documents (proptest,
-//! shrinking to a minimal document on failure) over users, todos and tags, as anonymous, a
-//! user and an admin, are sent twice to A, since A compiles a document only once it has run
-//! without error through the generic path, and once to B; A's second answer must equal B's
-//! byte for byte, with the same status. Some documents use what the fast path does not
-//! support (totalCount, preferences, history, the viewer, `... on Node`, nested lists it
-//! does not plan), so its fallback is checked too; and a good share of the answers must
-//! really be compiled, or the comparison would prove nothing. The four benchmark documents
-//! are fixed cases, each of which must be compiled.
+//! Two servers share one seeded database (`seed`): A compiles (the default), B never does
+//! (`compiled_operations = false`), so B is the reference. Generated documents (`generate`,
+//! proptest, shrinking to a minimal case on failure) over users, todos and tags, as
+//! anonymous, two users and an admin, are sent twice to A, since A compiles a document only
+//! once it has run without error through the generic path, and once to B; A's second answer
+//! must be B's, byte for byte, with B's keys put in the document's order (see
+//! [`Answer::agrees`] for why B's own order cannot be the reference), and the same status.
+//! Then the same document as another viewer with other variables (directives flipped, other
+//! page sizes, some refused, cursors, names) goes once to each: A answers it from its plan,
+//! which must read each request's viewer and variables, or gives it back to the generic path. One case in five uses what the fast path does not support (totalCount,
+//! preferences, history, the viewer, `... on Node`, lists it does not plan, refused pages),
+//! so the fallback is checked too; and a good share of the answers must really be compiled,
+//! or the comparison would prove nothing. The four benchmark documents are fixed cases,
+//! each of which must be compiled.
 
+mod arguments;
+mod case;
 mod generate;
+mod seed;
+mod write;
 
 use std::{
-    collections::HashMap,
-    sync::atomic::{AtomicUsize, Ordering},
+    collections::HashSet,
+    sync::{
+        Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
-use entity::{todo::Priority, user};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-use serde_json::{Value, json};
-use tests::{
-    both_backends,
-    fixtures::{self, NewTodo},
-    test_app::TestApp,
-};
+use serde_json::json;
+use tests::{both_backends, test_app::TestApp};
 
-use self::generate::{Case, Request, Writer, ordering_of};
+use self::{
+    case::{Case, Sel},
+    write::{Request, Writer, canonical},
+};
 
 /// Generated cases per backend (PROPTEST_CASES overrides it).
-const CASES: u32 = 200;
+const CASES: u32 = 300;
 
 /// The header a compiled answer carries (with `expose_sql_statement_count`).
 const COMPILED: &str = "x-compiled-operation";
 
-/// Both servers: no rate limits, since the test sends some thousand requests a minute.
+/// The viewers, by index: anonymous, two users, the admin.
+const VIEWERS: [&str; 4] = [
+    "anonymous",
+    "ann (a user)",
+    "bob (a user)",
+    "root (the admin)",
+];
+
+/// Both servers: no rate limits, since the test sends thousands of requests a minute.
 fn unlimited(config: &mut api::Config) {
     config.rate_limits.points = 0;
     config.rate_limits.anonymous_points = 0;
@@ -49,15 +65,16 @@ async fn compiled_answers_match_the_generic_ones(app: TestApp) {
     let generic = app
         .start_beside(|config| {
             unlimited(config);
-            // TEMP config.documents.compiled_operations = false;
+            config.documents.compiled_operations = false;
         })
         .await;
-    let viewers = seed(&app).await;
-    let cursors = cursors(&generic, viewers[3].as_deref()).await;
+    let viewers = seed::seed(&app).await;
+    let cursors = seed::cursors(&generic, viewers[3].as_deref()).await;
     let pair = Pair {
         compiled: &app,
         generic: &generic,
         viewers: &viewers,
+        seen: Mutex::default(),
     };
 
     let bench = [
@@ -80,25 +97,22 @@ async fn compiled_answers_match_the_generic_ones(app: TestApp) {
             variables,
             operation_name: None,
         };
+        // Their answers' async fields come last in each selection, so B's order is theirs.
         let compiled = pair
-            .compare(&request, viewer, false)
+            .compare(&request, None, viewer, false)
             .await
             .unwrap_or_else(|mismatch| panic!("{mismatch}"));
-        // TEMP assert!(compiled, "not compiled on its second run:\n{document}");
-        let _ = compiled;
+        assert!(compiled, "not compiled on its second run:\n{document}");
     }
 
-    let cases = AtomicUsize::new(0);
-    let compiled = AtomicUsize::new(0);
+    let counts = Counts::default();
     let started = std::time::Instant::now();
     let handle = tokio::runtime::Handle::current();
     let check = |case: Case| -> Result<(), TestCaseError> {
-        let request = Writer::write(&cursors, &case);
-        let was_compiled = handle
-            .block_on(pair.compare(&request, case.viewer, case.strict))
-            .map_err(TestCaseError::fail)?;
-        cases.fetch_add(1, Ordering::Relaxed);
-        compiled.fetch_add(usize::from(was_compiled), Ordering::Relaxed);
+        match handle.block_on(pair.check(&case, &cursors)) {
+            Ok((compiled, variant)) => counts.add(compiled, variant),
+            Err(mismatch) => return Err(TestCaseError::fail(mismatch)),
+        }
         Ok(())
     };
     let mut config = Config {
@@ -139,9 +153,10 @@ async fn compiled_answers_match_the_generic_ones(app: TestApp) {
     if let Err(failure) = result {
         panic!("{failure}");
     }
-    let (cases, compiled) = (cases.into_inner(), compiled.into_inner());
+    let [cases, compiled, variants, variants_compiled] = counts.0.map(AtomicUsize::into_inner);
     eprintln!(
-        "{:?}: {cases} generated cases, {compiled} compiled, in {:.1} s",
+        "{:?}: {cases} generated cases, {compiled} compiled; {variants} variants, \
+         {variants_compiled} compiled; in {:.1} s",
         app.backend(),
         started.elapsed().as_secs_f64()
     );
@@ -149,9 +164,29 @@ async fn compiled_answers_match_the_generic_ones(app: TestApp) {
         compiled * 3 >= cases,
         "only {compiled} of {cases} generated cases were compiled: the comparison proves little"
     );
+    assert!(
+        variants_compiled * 3 >= variants,
+        "only {variants_compiled} of {variants} variants were compiled"
+    );
     drop(generic);
 }
 both_backends!(compiled_answers_match_the_generic_ones, unlimited);
+
+/// How many cases ran and were compiled, and how many variants ran and were compiled.
+#[derive(Default)]
+struct Counts([AtomicUsize; 4]);
+
+impl Counts {
+    fn add(&self, compiled: bool, variant: Option<bool>) {
+        let [cases, compiled_cases, variants, compiled_variants] = &self.0;
+        cases.fetch_add(1, Ordering::Relaxed);
+        compiled_cases.fetch_add(usize::from(compiled), Ordering::Relaxed);
+        if let Some(compiled) = variant {
+            variants.fetch_add(1, Ordering::Relaxed);
+            compiled_variants.fetch_add(usize::from(compiled), Ordering::Relaxed);
+        }
+    }
+}
 
 /// The server under test (A) and the reference (B), on one database, and the viewers'
 /// tokens.
@@ -159,10 +194,131 @@ struct Pair<'a> {
     compiled: &'a TestApp,
     generic: &'a TestApp,
     viewers: &'a [Option<String>; 4],
+    /// The operations sent so far (document and operationName).
+    seen: Mutex<HashSet<String>>,
 }
 
-/// The viewers, by index: anonymous, two users, the admin.
-const VIEWERS: [&str; 4] = ["anonymous", "ann (a user)", "bob (a user)", "root (the admin)"];
+impl Pair<'_> {
+    /// Checks `case` (see [`Pair::compare`]), then its variant if it has one, sent once to
+    /// each server: A has seen the document, so its plan answers if it has one. Ok(whether
+    /// A's answers were compiled).
+    async fn check(
+        &self,
+        case: &Case,
+        cursors: &seed::Cursors,
+    ) -> Result<(bool, Option<bool>), String> {
+        let request = Writer::write(cursors, case);
+        let compiled = self
+            .compare(&request, Some(&case.root), case.viewer, case.strict)
+            .await?;
+        let Some(variant) = case.variant() else {
+            return Ok((compiled, None));
+        };
+        let other = Writer::write(cursors, &variant);
+        assert_eq!(
+            other.document, request.document,
+            "a variant changes variables only"
+        );
+        let (answer, reference) = self.send(&other, variant.viewer, case.strict, true).await;
+        let reference = reference.expect("B's answer");
+        let expected = canonical(&reference.body, Some(&variant.root));
+        if !answer.agrees(&reference, expected.as_deref(), Some(&variant.root)) {
+            let what = "A's answer to the document with another viewer or other variables \
+                        differs from B's";
+            let shown = (variant.viewer, case.strict);
+            return Err(report(what, &other, shown, &answer, &reference, expected));
+        }
+        Ok((compiled, Some(answer.compiled)))
+    }
+
+    /// Sends `request` as `viewer` twice to A and once to B; Ok(whether A's second answer
+    /// was compiled) when the answers agree (see [`Answer::agrees`]), else a report of the
+    /// difference. `root` is the operation's selection, for the order of the answer's keys.
+    async fn compare(
+        &self,
+        request: &Request,
+        root: Option<&[Sel]>,
+        viewer: usize,
+        strict: bool,
+    ) -> Result<bool, String> {
+        let (first, _) = self.send(request, viewer, strict, false).await;
+        let (second, reference) = self.send(request, viewer, strict, true).await;
+        let reference = reference.expect("B's answer");
+        let expected = canonical(&reference.body, root);
+        let fail = |what: &str, a: &Answer| {
+            let shown = (viewer, strict);
+            report(what, request, shown, a, &reference, expected.clone())
+        };
+        if reference.compiled {
+            return Err(fail(
+                "B, with compiled operations off, compiled",
+                &reference,
+            ));
+        }
+        // Cases repeat (shrinking above all): only a document A has not seen must not be
+        // compiled on its first run.
+        let operation = format!("{}\n{:?}", request.document, request.operation_name);
+        let new = self.seen.lock().expect("not poisoned").insert(operation);
+        if new && first.compiled {
+            return Err(fail("A compiled a document on its first run", &first));
+        }
+        // Generic unless a case repeats: a difference here is the test's (nondeterminism).
+        if !first.agrees(&reference, expected.as_deref(), root) {
+            let what = match first.compiled {
+                true => "A's first answer (compiled: A had seen the document) differs from B's",
+                false => "A's first answer differs from B's",
+            };
+            return Err(fail(what, &first));
+        }
+        if !second.agrees(&reference, expected.as_deref(), root) {
+            return Err(fail("A's second answer differs from B's", &second));
+        }
+        Ok(second.compiled)
+    }
+
+    /// POSTs `request` as `viewer` to A and, with `to_b`, then to B.
+    async fn send(
+        &self,
+        request: &Request,
+        viewer: usize,
+        strict: bool,
+        to_b: bool,
+    ) -> (Answer, Option<Answer>) {
+        let body = request.body();
+        let token = self.viewers[viewer].as_deref();
+        let a = post(self.compiled, &body, token, strict).await;
+        let b = match to_b {
+            true => Some(post(self.generic, &body, token, strict).await),
+            false => None,
+        };
+        (a, b)
+    }
+}
+
+/// The failure message: what differs, the request in full, both answers, and B's in the
+/// document's order.
+fn report(
+    what: &str,
+    request: &Request,
+    (viewer, strict): (usize, bool),
+    a: &Answer,
+    b: &Answer,
+    expected: Option<Vec<u8>>,
+) -> String {
+    let expected = expected.as_deref().map(String::from_utf8_lossy);
+    format!(
+        "{what}\nviewer: {}\nAccept: application/graphql-response+json: {strict}\ndocument:\n{}\n\
+         variables: {}\noperationName: {:?}\n--- A (compiled on) ---\n{}\n--- B (generic) ---\n\
+         {}\n--- B in the document's order ---\n{}",
+        VIEWERS[viewer],
+        request.document,
+        request.variables,
+        request.operation_name,
+        a.show(),
+        b.show(),
+        expected.unwrap_or_default(),
+    )
+}
 
 /// One answer: status, whether the compiled path wrote it, the body's bytes.
 struct Answer {
@@ -180,69 +336,32 @@ impl Answer {
             String::from_utf8_lossy(&self.body)
         )
     }
-}
 
-impl Pair<'_> {
-    /// Sends `request` as `viewer` twice to A and once to B; Ok(whether A's second answer
-    /// was compiled) when it equals B's byte for byte, else a report of the difference.
-    async fn compare(&self, request: &Request, viewer: usize, strict: bool) -> Result<bool, String> {
-        let body = request.body();
-        let token = self.viewers[viewer].as_deref();
-        let first = post(self.compiled, &body, token, strict).await;
-        let second = post(self.compiled, &body, token, strict).await;
-        let reference = post(self.generic, &body, token, strict).await;
-        let mismatch = |what: &str, a: &Answer| {
-            format!(
-                "{what}\nviewer: {}\nstrict media type: {strict}\ndocument:\n{}\nvariables: {}\n\
-                 operationName: {:?}\n--- A (compiled on) ---\n{}\n--- B (generic) ---\n{}",
-                VIEWERS[viewer],
-                request.document,
-                request.variables,
-                request.operation_name,
-                a.show(),
-                reference.show(),
-            )
-        };
-        if reference.compiled {
-            return Err(mismatch("B, with compiled operations off, compiled", &reference));
+    /// Whether this answer of A's agrees with B's `reference`: the same status, and
+    ///
+    /// - compiled: its bytes are B's answer with the keys in the document's order
+    ///   (`expected`), byte for byte;
+    /// - generic: it is the same answer as B's once both are in the document's order.
+    ///
+    /// Not B's bytes as they are: async-graphql resolves the fields of an object
+    /// concurrently and puts them into the answer as they complete (`FuturesUnordered` in
+    /// `resolver_utils::container`), so siblings that wait on the database (`users` and
+    /// `tag`, `todos` and `id`) come in a different order from one request to the next. The
+    /// spec's order (CollectFields, what the fast path writes) is the one fixed order; B's
+    /// answer is put into it and must then match A's compiled bytes exactly. The errors of
+    /// an answer are sorted too: they come in the same racing order (and validation errors
+    /// in the order of a HashMap of fragments); a compiled answer has none. When B's answer
+    /// is not JSON (`expected` is `None`), its bytes as they are.
+    fn agrees(&self, reference: &Self, expected: Option<&[u8]>, root: Option<&[Sel]>) -> bool {
+        if self.status != reference.status {
+            return false;
         }
-        if first.compiled {
-            return Err(mismatch("A compiled a document on its first run", &first));
+        match (self.compiled, expected) {
+            (true, Some(expected)) => self.body == expected,
+            (false, Some(expected)) => canonical(&self.body, root).as_deref() == Some(expected),
+            (_, None) => self.body == reference.body,
         }
-        // Both generic: a difference here is the test's (nondeterminism), not the fast path's.
-        if !same(&first, &reference) {
-            return Err(mismatch("A's first (generic) answer differs from B's", &first));
-        }
-        if !same(&second, &reference) {
-            return Err(mismatch("A's second answer differs from B's", &second));
-        }
-        Ok(second.compiled)
     }
-}
-
-/// Whether two answers are the same: the status, and the body byte for byte. One exception:
-/// an answer without `data` (a request error: the document did not validate) lists its
-/// errors in an order async-graphql does not fix (its validation walks the document's
-/// fragments out of a HashMap, seeded per process), so there the errors are compared as a
-/// set (serde_json here does not keep key order, which the byte lengths stand in for). The
-/// fast path never writes those answers: it only takes documents that once ran without
-/// error.
-fn same(a: &Answer, b: &Answer) -> bool {
-    if a.status != b.status || a.body.len() != b.body.len() {
-        return false;
-    }
-    if a.body == b.body {
-        return true;
-    }
-    let parse = |answer: &Answer| -> Option<Value> {
-        let mut body: Value = serde_json::from_slice(&answer.body).ok()?;
-        if body.get("data").is_some() {
-            return None;
-        }
-        body["errors"].as_array_mut()?.sort_by_key(Value::to_string);
-        Some(body)
-    };
-    parse(a).is_some_and(|a| Some(a) == parse(b))
 }
 
 /// POSTs `body` to `app`'s /graphql.
@@ -268,177 +387,4 @@ async fn post(app: &TestApp, body: &str, token: Option<&str>, strict: bool) -> A
         compiled,
         body: response.bytes().await.expect("a body").to_vec(),
     }
-}
-
-/// Seeds users, todos and tags with the edge cases a hand-written JSON writer could get
-/// wrong; returns the viewers' tokens: anonymous, ann, bob, root (the admin).
-async fn seed(app: &TestApp) -> [Option<String>; 4] {
-    let root = app.sign_up_admin("root").await;
-    let (ann, _) = app.sign_up("ann").await;
-    let (bob, bob_id) = app.sign_up("bob").await;
-    let db = app.db();
-    // No todos (empty pages); inactive. Upper case sorts before lower by code point.
-    let carol = fixtures::user(db, "carol").await;
-    user::ActiveModel {
-        id: Set(carol.id),
-        is_active: Set(false),
-        ..Default::default()
-    }
-    .update(db)
-    .await
-    .expect("deactivate carol");
-    fixtures::user(db, "Zoe.Upper").await;
-    // Strings a JSON writer must escape exactly as serde_json does.
-    let ann_model = model(app, "ann").await;
-    user::ActiveModel {
-        id: Set(ann_model.id),
-        bio: Set("Hi \"there\"\n\t/ \\ \u{1}\u{1f}\u{7f} ☃ 😀 \u{2028}".to_owned()),
-        avatar_url: Set(Some("https://example.com/a.png?s=2&x=<é>".to_owned())),
-        ..Default::default()
-    }
-    .update(db)
-    .await
-    .expect("ann's profile");
-    let bob_model = model(app, "bob").await;
-    let root_model = model(app, "root").await;
-
-    let mut tags = HashMap::new();
-    for name in ["work", "Home", "URGENT", "errands", "ünï-tag", "lonely"] {
-        tags.insert(name, fixtures::tag(db, name).await);
-    }
-    let past = fixtures::at(60 * 24 * 30);
-    let future = fixtures::at(60 * 24 * 365 * 5);
-    let (low, medium, high) = (Priority::Low, Priority::Medium, Priority::High);
-    #[rustfmt::skip]
-    let todos: Vec<(&user::Model, &str, Option<&str>, Priority, bool, Option<_>, i64, bool, &[&str])> = vec![
-        (&ann_model, "Buy the milk", Some("2% or whole?"), high, false, Some(past), 10, false, &["errands", "Home"]),
-        (&ann_model, "Read the book", None, low, true, None, 20, false, &["ünï-tag"]),
-        (&ann_model, "Quote \"this\" \\ path/", Some("tab\there\nnew line \u{1} \u{1b}[0m"), medium, false, Some(future), 30, false, &["URGENT", "work", "Home", "errands"]),
-        (&ann_model, "Ünïcödé ☃ 😀 \u{2028}\u{2029}", Some(""), high, true, Some(past), 40, false, &[]),
-        (&ann_model, "<b>html</b> & the rest", Some("the description"), low, false, None, 50, false, &["work"]),
-        (&ann_model, "same", None, medium, false, Some(future), 60, false, &["work"]),
-        (&ann_model, "same", None, medium, false, Some(future), 60, false, &["work"]),
-        (&ann_model, "deleted one", Some("gone"), high, false, None, 70, true, &["work"]),
-        (&ann_model, "deleted and done", None, low, true, Some(past), 80, true, &[]),
-        (&ann_model, "apple", None, low, false, Some(past), 90, false, &[]),
-        (&ann_model, "Apple", Some("100%_sure"), high, false, Some(future), 91, false, &["Home"]),
-        (&ann_model, "_under", None, medium, true, None, 92, false, &[]),
-        (&bob_model, "Bob's the one", Some("bob"), high, false, Some(future), 15, false, &["work"]),
-        (&bob_model, "bob done", None, low, true, None, 25, false, &["URGENT"]),
-        (&bob_model, "bob deleted", None, medium, false, None, 35, true, &[]),
-        (&root_model, "Admin's the task", Some("the admin"), medium, false, Some(past), 5, false, &["work", "errands"]),
-        (&root_model, "admin done", None, high, true, Some(future), 45, false, &[]),
-    ];
-    let mut ann_todos = Vec::new();
-    for (owner, title, description, priority, completed, due_date, minute, deleted, names) in
-        todos
-    {
-        let new = NewTodo {
-            description: description.map(str::to_owned),
-            priority,
-            completed,
-            due_date,
-            deleted,
-            ..NewTodo::new(title, minute)
-        };
-        let todo = fixtures::todo(db, owner, new).await;
-        for name in names {
-            fixtures::tag_todo(db, &todo, &tags[name]).await;
-        }
-        if owner.id == ann_model.id {
-            ann_todos.push(todo.id);
-        }
-    }
-    // Through the mutations: a new tag with its own colour, a todo created now with a
-    // mixed-case tag and then transferred to bob, one updated (version 2), one toggled.
-    app.data(
-        Some(&root),
-        "mutation { createTag(input: { name: \"Colorful\", color: \"#ff00aa\" }) { id } }",
-        json!({}),
-    )
-    .await;
-    let moved = app
-        .create_todo(
-            &ann,
-            json!({ "title": "moved to bob", "description": "the transfer", "priority": "HIGH",
-                    "dueDate": "2031-06-01T12:00:00+02:00", "tags": ["MixedCase", "work"] }),
-        )
-        .await;
-    app.data(
-        Some(&ann),
-        "mutation($id: ID!, $to: ID!) { transferTodo(id: $id, toUserId: $to) { id } }",
-        json!({ "id": moved.id, "to": bob_id }),
-    )
-    .await;
-    let gid = |id: i32| {
-        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-        URL_SAFE_NO_PAD.encode(format!("Todo:{id}"))
-    };
-    app.data(
-        Some(&ann),
-        "mutation($id: ID!) { updateTodo(input: { id: $id, title: \"the updated one\" }) { id } }",
-        json!({ "id": gid(ann_todos[9]) }),
-    )
-    .await;
-    app.data(
-        Some(&ann),
-        "mutation($id: ID!) { toggleTodo(id: $id) { id } }",
-        json!({ "id": gid(ann_todos[0]) }),
-    )
-    .await;
-    // Tokens of sessions opened after the last change to their users.
-    [None, Some(ann), Some(bob), Some(root)]
-}
-
-async fn model(app: &TestApp, username: &str) -> user::Model {
-    user::Entity::find_by_id(app.user_id(username).await)
-        .one(app.db())
-        .await
-        .expect("query")
-        .expect("the user exists")
-}
-
-/// Real cursors of every ordering, from the reference server as the admin (who sees every
-/// todo, deleted ones included), for `after`/`before`.
-async fn cursors(generic: &TestApp, admin: Option<&str>) -> HashMap<&'static str, Vec<String>> {
-    let mut cursors: HashMap<&'static str, Vec<String>> = HashMap::new();
-    let edges = |data: &Value, list: &str| -> Vec<String> {
-        data[list]["edges"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|edge| edge["cursor"].as_str().expect("a cursor").to_owned())
-            .collect()
-    };
-    for field in ["CREATED_AT", "UPDATED_AT", "DUE_DATE", "PRIORITY", "TITLE"] {
-        for deleted in [false, true] {
-            let data = generic
-                .data(
-                    admin,
-                    "query($field: TodoOrderField!, $deleted: Boolean) {
-                        todos(first: 100, orderBy: { field: $field }, filter: { deleted: $deleted }) {
-                            edges { cursor } } }",
-                    json!({ "field": field, "deleted": deleted }),
-                )
-                .await;
-            cursors
-                .entry(ordering_of(field))
-                .or_default()
-                .extend(edges(&data, "todos"));
-        }
-    }
-    let data = generic
-        .data(
-            admin,
-            "{ users(first: 100) { edges { cursor } } tags(first: 100) { edges { cursor } } }",
-            json!({}),
-        )
-        .await;
-    cursors.insert("user:username", edges(&data, "users"));
-    cursors.insert("tag:name", edges(&data, "tags"));
-    assert!(
-        cursors.values().all(|list| list.len() >= 5),
-        "real cursors: {cursors:?}"
-    );
-    cursors
 }
