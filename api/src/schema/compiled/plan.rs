@@ -641,3 +641,54 @@ fn with_conditions(
     }
     Some(conditions)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plans(document: &str) -> bool {
+        let document = async_graphql::parser::parse_query(document).expect("a document");
+        plan(&document, None).is_some()
+    }
+
+    #[test]
+    fn the_benchmark_queries_are_planned() {
+        for document in [
+            include_str!("../../../../tests/bench/q1_nested.graphql"),
+            include_str!("../../../../tests/bench/q2_detail.graphql"),
+            include_str!("../../../../tests/bench/q3_reverse.graphql"),
+            include_str!("../../../../tests/bench/q4_search.graphql"),
+        ] {
+            assert!(plans(document), "{document}");
+        }
+    }
+
+    #[test]
+    fn fragments_on_the_type_and_conditions_are_planned() {
+        assert!(plans(
+            "query($s: Boolean!) { users { nodes { ...U ... on User @skip(if: $s) { bio } \
+             ... @include(if: true) { role } } } } fragment U on User { id username id }"
+        ));
+    }
+
+    #[test]
+    fn what_the_plan_cannot_say_is_left_to_the_generic_path() {
+        for document in [
+            "mutation { logOut }",
+            "{ users { totalCount } }",
+            "{ viewer { id } }",
+            "{ user(username: \"a\") { preferences { theme } } }",
+            "{ todos { nodes { history { nodes { id } } } } }",
+            // The owner's own lists are not planned.
+            "{ todos { nodes { owner { todos { nodes { id } } } } } }",
+            // One key, two fields; one key under a condition.
+            "{ users { nodes { id: username id } } }",
+            "{ users { nodes { id id @include(if: true) } } }",
+            "{ users { nodes { ... on Tag { id } } } }",
+            "{ users { nodes { id @deprecated } } }",
+            "{ __schema { types { name } } }",
+        ] {
+            assert!(!plans(document), "{document}");
+        }
+    }
+}
