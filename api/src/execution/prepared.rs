@@ -90,7 +90,11 @@ impl PreparedDocuments {
 
     /// The parsed document of `text`, if it is kept.
     pub fn document(&self, text: &str) -> Option<Arc<ExecutableDocument>> {
-        self.cache.as_ref()?.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(text)
+        self.cache
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(text)
     }
 
     /// How many documents it holds, and what they are counted as weighing.

@@ -139,7 +139,8 @@ impl CompiledOperations {
         }
         plans.push((name.map(str::to_owned), planned));
         // Each operation's plan counted as a parse of the whole text: an upper bound.
-        let bytes = (text.len() + tokens.saturating_mul(BYTES_PER_TOKEN)).saturating_mul(plans.len());
+        let bytes =
+            (text.len() + tokens.saturating_mul(BYTES_PER_TOKEN)).saturating_mul(plans.len());
         cache.insert(text.into(), Arc::new(DocumentPlans(plans)), bytes);
     }
 

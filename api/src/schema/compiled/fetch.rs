@@ -40,7 +40,7 @@ pub enum Rows {
     None,
     /// `Query.users`.
     Users(Page<user::Model>),
-    /// `Query.user`, `Query.tag`.
+    /// `Query.user`.
     User(Option<user::Model>),
     /// `Query.tag`.
     Tag(Option<tag::Model>),
@@ -136,8 +136,11 @@ impl Fetch<'_> {
 
     fn todo_query(&self, list: &TodoList) -> Result<TodoListQuery, GiveBack> {
         let inputs = self.inputs;
-        let filter: Option<TodoFilter> = inputs.argument(&list.arguments, "filter").ok_or(GiveBack)?;
-        let order: Option<TodoOrder> = inputs.argument(&list.arguments, "orderBy").ok_or(GiveBack)?;
+        let filter: Option<TodoFilter> =
+            inputs.argument(&list.arguments, "filter").ok_or(GiveBack)?;
+        let order: Option<TodoOrder> = inputs
+            .argument(&list.arguments, "orderBy")
+            .ok_or(GiveBack)?;
         let args = page_args(
             inputs.argument(&list.arguments, "first").ok_or(GiveBack)?,
             inputs.argument(&list.arguments, "after").ok_or(GiveBack)?,
@@ -166,9 +169,8 @@ impl Fetch<'_> {
                         .select_only()
                         .columns(columns.iter().copied())
                         .build(self.backend());
-                    let users = decode_all(&self.rows(statement).await?, |row| {
-                        user_of(row, &columns)
-                    })?;
+                    let users =
+                        decode_all(&self.rows(statement).await?, |row| user_of(row, &columns))?;
                     let page = window.finish(users);
                     self.user_children(&selections, &page.items).await?;
                     self.put(*slot, Rows::Users(page));
@@ -178,19 +180,20 @@ impl Fetch<'_> {
                     slot,
                     fields,
                 } => {
-                    let username: String =
-                        self.inputs.argument(arguments, "username").ok_or(GiveBack)?;
+                    let username: String = self
+                        .inputs
+                        .argument(arguments, "username")
+                        .ok_or(GiveBack)?;
                     let columns = self.user_columns(&[fields])?;
                     let statement = service::user::by_username_select(&username)
                         .select_only()
                         .columns(columns.iter().copied())
                         .limit(1)
                         .build(self.backend());
-                    let user = decode_all(&self.rows(statement).await?, |row| {
-                        user_of(row, &columns)
-                    })?
-                    .into_iter()
-                    .next();
+                    let user =
+                        decode_all(&self.rows(statement).await?, |row| user_of(row, &columns))?
+                            .into_iter()
+                            .next();
                     self.user_children(&[fields], user.as_slice()).await?;
                     self.put(*slot, Rows::User(user));
                 }
@@ -206,11 +209,10 @@ impl Fetch<'_> {
                         .columns(columns.iter().copied())
                         .limit(1)
                         .build(self.backend());
-                    let tag = decode_all(&self.rows(statement).await?, |row| {
-                        tag_of(row, &columns, 0)
-                    })?
-                    .into_iter()
-                    .next();
+                    let tag =
+                        decode_all(&self.rows(statement).await?, |row| tag_of(row, &columns, 0))?
+                            .into_iter()
+                            .next();
                     if let Some(tag) = &tag {
                         for field in self.included(fields)? {
                             if let TagField::Todos(list) = field {
@@ -336,9 +338,8 @@ impl Fetch<'_> {
                             .select_only()
                             .columns(columns.iter().copied())
                             .build(self.backend());
-                        let owners = decode_all(&self.rows(statement).await?, |row| {
-                            user_of(row, &columns)
-                        })?;
+                        let owners =
+                            decode_all(&self.rows(statement).await?, |row| user_of(row, &columns))?;
                         let owners = owners.into_iter().map(|user| (user.id, user)).collect();
                         self.put(*slot, Rows::Owners(owners));
                     }
@@ -362,7 +363,10 @@ impl Fetch<'_> {
 
     /// The columns of `users` the selections read: the id (children hang off it) and the
     /// username (the cursor) always.
-    fn user_columns(&self, selections: &[&Fields<UserField>]) -> Result<Vec<user::Column>, GiveBack> {
+    fn user_columns(
+        &self,
+        selections: &[&Fields<UserField>],
+    ) -> Result<Vec<user::Column>, GiveBack> {
         let mut columns = vec![user::Column::Id, user::Column::Username];
         for fields in selections {
             for field in self.included(fields)? {
@@ -397,19 +401,22 @@ impl Fetch<'_> {
         for fields in selections {
             for field in self.included(fields)? {
                 match field {
-                    TodoField::Column(column) => add(&mut columns, match column {
-                        TodoColumn::Id => todo::Column::Id,
-                        TodoColumn::Title => todo::Column::Title,
-                        TodoColumn::Description => todo::Column::Description,
-                        TodoColumn::Priority => todo::Column::Priority,
-                        TodoColumn::Completed => todo::Column::Completed,
-                        TodoColumn::DueDate => todo::Column::DueDate,
-                        TodoColumn::CompletedAt => todo::Column::CompletedAt,
-                        TodoColumn::DeletedAt => todo::Column::DeletedAt,
-                        TodoColumn::CreatedAt => todo::Column::CreatedAt,
-                        TodoColumn::UpdatedAt => todo::Column::UpdatedAt,
-                        TodoColumn::Version => todo::Column::Version,
-                    }),
+                    TodoField::Column(column) => add(
+                        &mut columns,
+                        match column {
+                            TodoColumn::Id => todo::Column::Id,
+                            TodoColumn::Title => todo::Column::Title,
+                            TodoColumn::Description => todo::Column::Description,
+                            TodoColumn::Priority => todo::Column::Priority,
+                            TodoColumn::Completed => todo::Column::Completed,
+                            TodoColumn::DueDate => todo::Column::DueDate,
+                            TodoColumn::CompletedAt => todo::Column::CompletedAt,
+                            TodoColumn::DeletedAt => todo::Column::DeletedAt,
+                            TodoColumn::CreatedAt => todo::Column::CreatedAt,
+                            TodoColumn::UpdatedAt => todo::Column::UpdatedAt,
+                            TodoColumn::Version => todo::Column::Version,
+                        },
+                    ),
                     TodoField::Owner { .. } => add(&mut columns, todo::Column::UserId),
                     TodoField::Typename | TodoField::Tags { .. } => {}
                 }
@@ -441,7 +448,10 @@ impl Fetch<'_> {
 /// Adds `column` unless it is there (SeaORM's columns are not `PartialEq`).
 fn add<C>(columns: &mut Vec<C>, column: C) {
     let new = std::mem::discriminant(&column);
-    if !columns.iter().any(|known| std::mem::discriminant(known) == new) {
+    if !columns
+        .iter()
+        .any(|known| std::mem::discriminant(known) == new)
+    {
         columns.push(column);
     }
 }

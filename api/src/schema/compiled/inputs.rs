@@ -9,7 +9,11 @@ use async_graphql::{
 use async_graphql_value::{ConstValue, Value};
 
 use super::plan::{Arguments, Condition, PlannedField};
-use crate::schema::todo_list::{TodoFilter, TodoOrder};
+use crate::schema::{
+    scalars::DateTime,
+    todo::Priority,
+    todo_list::{OrderDirection, TodoFilter, TodoOrder, TodoOrderField},
+};
 
 /// One request's variables, for one plan.
 pub struct Inputs<'a> {
@@ -86,6 +90,10 @@ fn of_type(ty: &Type, value: &ConstValue) -> bool {
             "ID" => ID::parse(value).is_ok(),
             "TodoFilter" => TodoFilter::parse(value).is_ok(),
             "TodoOrder" => TodoOrder::parse(value).is_ok(),
+            "Priority" => Priority::parse(value).is_ok(),
+            "DateTime" => DateTime::parse(value).is_ok(),
+            "TodoOrderField" => TodoOrderField::parse(value).is_ok(),
+            "OrderDirection" => OrderDirection::parse(value).is_ok(),
             _ => false,
         }
     };

@@ -10,8 +10,7 @@ use async_graphql::{
     Name, Positioned,
     parser::types::{
         Directive, DocumentOperations, ExecutableDocument, Field, FragmentDefinition,
-        OperationDefinition,
-        OperationType, Selection, SelectionSet, VariableDefinition,
+        OperationDefinition, OperationType, Selection, SelectionSet, VariableDefinition,
     },
 };
 use async_graphql_value::Value;
@@ -272,9 +271,11 @@ pub fn plan(document: &ExecutableDocument, name: Option<&str>) -> Option<Plan> {
         fragments: document,
         slots: 0,
     };
-    let root = planner.fields(&operation.selection_set.node, "Query", &mut |planner, field| {
-        planner.root_field(field)
-    })?;
+    let root = planner.fields(
+        &operation.selection_set.node,
+        "Query",
+        &mut |planner, field| planner.root_field(field),
+    )?;
     Some(Plan {
         variables: operation
             .variable_definitions
@@ -425,9 +426,13 @@ impl<'a> Planner<'a> {
             "users" => RootField::Users {
                 arguments,
                 slot: self.slot(),
-                connection: self.connection(field, "UserConnection", "UserEdge", "User", &mut |planner, field| {
-                    planner.user_field(field, true)
-                })?,
+                connection: self.connection(
+                    field,
+                    "UserConnection",
+                    "UserEdge",
+                    "User",
+                    &mut |planner, field| planner.user_field(field, true),
+                )?,
             },
             "user" => RootField::User {
                 arguments,
@@ -452,9 +457,13 @@ impl<'a> Planner<'a> {
         Some(TodoList {
             arguments: arguments(field),
             slot: self.slot(),
-            connection: self.connection(field, "TodoConnection", "TodoEdge", "Todo", &mut |planner, field| {
-                planner.todo_field(field)
-            })?,
+            connection: self.connection(
+                field,
+                "TodoConnection",
+                "TodoEdge",
+                "Todo",
+                &mut |planner, field| planner.todo_field(field),
+            )?,
         })
     }
 
@@ -466,50 +475,54 @@ impl<'a> Planner<'a> {
         node: &str,
         plan_node: &mut dyn FnMut(&mut Self, &'a Field) -> Option<N>,
     ) -> Option<Connection<N>> {
-        self.fields(&field.selection_set.node, connection, &mut |planner, field| {
-            Some(match field.name.node.as_str() {
-                "__typename" => leaf(field, ConnectionField::Typename)?,
-                "nodes" => ConnectionField::Nodes(planner.fields(
-                    &field.selection_set.node,
-                    node,
-                    &mut *plan_node,
-                )?),
-                "edges" => ConnectionField::Edges(planner.fields(
-                    &field.selection_set.node,
-                    edge,
-                    &mut |planner, field| {
-                        Some(match field.name.node.as_str() {
-                            "__typename" => leaf(field, EdgeField::Typename)?,
-                            "cursor" => leaf(field, EdgeField::Cursor)?,
-                            "node" => EdgeField::Node(planner.fields(
-                                &field.selection_set.node,
-                                node,
-                                &mut *plan_node,
-                            )?),
-                            _ => return None,
-                        })
-                    },
-                )?),
-                "pageInfo" => ConnectionField::PageInfo(planner.fields(
-                    &field.selection_set.node,
-                    "PageInfo",
-                    &mut |_, field| {
-                        leaf(
-                            field,
-                            match field.name.node.as_str() {
-                                "__typename" => PageInfoField::Typename,
-                                "hasNextPage" => PageInfoField::HasNextPage,
-                                "hasPreviousPage" => PageInfoField::HasPreviousPage,
-                                "startCursor" => PageInfoField::StartCursor,
-                                "endCursor" => PageInfoField::EndCursor,
+        self.fields(
+            &field.selection_set.node,
+            connection,
+            &mut |planner, field| {
+                Some(match field.name.node.as_str() {
+                    "__typename" => leaf(field, ConnectionField::Typename)?,
+                    "nodes" => ConnectionField::Nodes(planner.fields(
+                        &field.selection_set.node,
+                        node,
+                        &mut *plan_node,
+                    )?),
+                    "edges" => ConnectionField::Edges(planner.fields(
+                        &field.selection_set.node,
+                        edge,
+                        &mut |planner, field| {
+                            Some(match field.name.node.as_str() {
+                                "__typename" => leaf(field, EdgeField::Typename)?,
+                                "cursor" => leaf(field, EdgeField::Cursor)?,
+                                "node" => EdgeField::Node(planner.fields(
+                                    &field.selection_set.node,
+                                    node,
+                                    &mut *plan_node,
+                                )?),
                                 _ => return None,
-                            },
-                        )
-                    },
-                )?),
-                _ => return None,
-            })
-        })
+                            })
+                        },
+                    )?),
+                    "pageInfo" => ConnectionField::PageInfo(planner.fields(
+                        &field.selection_set.node,
+                        "PageInfo",
+                        &mut |_, field| {
+                            leaf(
+                                field,
+                                match field.name.node.as_str() {
+                                    "__typename" => PageInfoField::Typename,
+                                    "hasNextPage" => PageInfoField::HasNextPage,
+                                    "hasPreviousPage" => PageInfoField::HasPreviousPage,
+                                    "startCursor" => PageInfoField::StartCursor,
+                                    "endCursor" => PageInfoField::EndCursor,
+                                    _ => return None,
+                                },
+                            )
+                        },
+                    )?),
+                    _ => return None,
+                })
+            },
+        )
     }
 
     /// A field of `User`; `with_lists`: whether its `todos` may be planned (users of the
@@ -539,17 +552,21 @@ impl<'a> Planner<'a> {
             "owner" if field.arguments.is_empty() => {
                 return Some(TodoField::Owner {
                     slot: self.slot(),
-                    fields: self.fields(&field.selection_set.node, "User", &mut |planner, field| {
-                        planner.user_field(field, false)
-                    })?,
+                    fields: self.fields(
+                        &field.selection_set.node,
+                        "User",
+                        &mut |planner, field| planner.user_field(field, false),
+                    )?,
                 });
             }
             "tags" if field.arguments.is_empty() => {
                 return Some(TodoField::Tags {
                     slot: self.slot(),
-                    fields: self.fields(&field.selection_set.node, "Tag", &mut |planner, field| {
-                        planner.tag_field(field, false)
-                    })?,
+                    fields: self.fields(
+                        &field.selection_set.node,
+                        "Tag",
+                        &mut |planner, field| planner.tag_field(field, false),
+                    )?,
                 });
             }
             "id" => TodoColumn::Id,
@@ -623,4 +640,55 @@ fn with_conditions(
         conditions.push(Condition { include, value });
     }
     Some(conditions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plans(document: &str) -> bool {
+        let document = async_graphql::parser::parse_query(document).expect("a document");
+        plan(&document, None).is_some()
+    }
+
+    #[test]
+    fn the_benchmark_queries_are_planned() {
+        for document in [
+            include_str!("../../../../tests/bench/q1_nested.graphql"),
+            include_str!("../../../../tests/bench/q2_detail.graphql"),
+            include_str!("../../../../tests/bench/q3_reverse.graphql"),
+            include_str!("../../../../tests/bench/q4_search.graphql"),
+        ] {
+            assert!(plans(document), "{document}");
+        }
+    }
+
+    #[test]
+    fn fragments_on_the_type_and_conditions_are_planned() {
+        assert!(plans(
+            "query($s: Boolean!) { users { nodes { ...U ... on User @skip(if: $s) { bio } \
+             ... @include(if: true) { role } } } } fragment U on User { id username id }"
+        ));
+    }
+
+    #[test]
+    fn what_the_plan_cannot_say_is_left_to_the_generic_path() {
+        for document in [
+            "mutation { logOut }",
+            "{ users { totalCount } }",
+            "{ viewer { id } }",
+            "{ user(username: \"a\") { preferences { theme } } }",
+            "{ todos { nodes { history { nodes { id } } } } }",
+            // The owner's own lists are not planned.
+            "{ todos { nodes { owner { todos { nodes { id } } } } } }",
+            // One key, two fields; one key under a condition.
+            "{ users { nodes { id: username id } } }",
+            "{ users { nodes { id id @include(if: true) } } }",
+            "{ users { nodes { ... on Tag { id } } } }",
+            "{ users { nodes { id @deprecated } } }",
+            "{ __schema { types { name } } }",
+        ] {
+            assert!(!plans(document), "{document}");
+        }
+    }
 }

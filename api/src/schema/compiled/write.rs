@@ -249,7 +249,8 @@ impl<'a> Writer<'a> {
                 TodoColumn::CreatedAt => this.time(Some(todo.created_at)),
                 TodoColumn::UpdatedAt => this.time(Some(todo.updated_at)),
                 TodoColumn::Version => {
-                    this.out.extend_from_slice(todo.version.to_string().as_bytes());
+                    this.out
+                        .extend_from_slice(todo.version.to_string().as_bytes());
                     Ok(())
                 }
             },
