@@ -23,7 +23,7 @@ mod inputs;
 mod plan;
 mod write;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, atomic::Ordering};
 
 use async_graphql::{Request, Response};
 use sea_orm::DatabaseConnection;
@@ -165,8 +165,10 @@ impl CompiledOperations {
                 .collect(),
         };
         fetch.root(&plan.root).await.ok()?;
+        let size = plan.last_size.load(Ordering::Relaxed);
         let mut writer = Writer {
-            out: Vec::with_capacity(4096),
+            // Within the limit: a response past it is never sent.
+            out: Vec::with_capacity(size.min(run.max_response_bytes)),
             max_bytes: run.max_response_bytes,
             inputs: &inputs,
             viewer: run.viewer,
@@ -174,6 +176,7 @@ impl CompiledOperations {
         };
         let (cost, max_cost) = run.cost;
         writer.response(&plan.root, cost, max_cost).ok()?;
+        plan.last_size.store(writer.out.len(), Ordering::Relaxed);
         (writer.out.len() <= run.max_response_bytes).then_some(writer.out)
     }
 }

@@ -27,6 +27,9 @@ pub struct Plan {
     pub root: Fields<RootField>,
     /// How many data slots the fetch fills (see [`Slot`]).
     pub slots: usize,
+    /// The size of its last response, to size the next one's buffer: responses to one
+    /// operation are alike, and growing a buffer of 100 KB copies it several times.
+    pub last_size: std::sync::atomic::AtomicUsize,
 }
 
 /// Where the rows of one field of the plan are kept while the response is written: every
@@ -284,6 +287,7 @@ pub fn plan(document: &ExecutableDocument, name: Option<&str>) -> Option<Plan> {
             .collect(),
         root,
         slots: planner.slots,
+        last_size: std::sync::atomic::AtomicUsize::new(4096),
     })
 }
 

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     schema::{
-        node::{NodeType, global_id},
+        node::{NodeType, push_global_id},
         todo::Priority,
         user::Role,
     },
@@ -56,7 +56,8 @@ impl<'a> Writer<'a> {
         self.slots.get(slot).ok_or(GiveBack)
     }
 
-    /// `{` the included fields of `fields`, each `"key":` then `value` `}`.
+    /// `{` the included fields of `fields`, each `"key":` then `value` `}`; `null` when
+    /// none is included.
     fn object<K>(
         &mut self,
         fields: &Fields<K>,
@@ -76,6 +77,12 @@ impl<'a> Writer<'a> {
             first = false;
             self.out.extend_from_slice(key.as_bytes());
             value(self, kind)?;
+        }
+        if first {
+            // async-graphql answers an object whose every field is skipped with null, not
+            // `{}` (whatever its type's nullability); so must we.
+            self.out.pop();
+            return self.null();
         }
         self.out.push(b'}');
         Ok(())
@@ -205,7 +212,7 @@ impl<'a> Writer<'a> {
             UserField::Typename => this.string("User"),
             UserField::Todos(list) => this.todo_page(list, user.id),
             UserField::Column(column) => match column {
-                UserColumn::Id => this.string(&global_id(NodeType::User, user.id)),
+                UserColumn::Id => this.global_id(NodeType::User, user.id),
                 UserColumn::Username => this.string(&user.username),
                 UserColumn::Email if private => this.string(&user.email),
                 UserColumn::Email => this.null(),
@@ -238,7 +245,7 @@ impl<'a> Writer<'a> {
                 this.list(tags, |this, tag| this.tag(fields, tag))
             }
             TodoField::Column(column) => match column {
-                TodoColumn::Id => this.string(&global_id(NodeType::Todo, todo.id)),
+                TodoColumn::Id => this.global_id(NodeType::Todo, todo.id),
                 TodoColumn::Title => this.string(&todo.title),
                 TodoColumn::Description => this.optional_string(todo.description.as_deref()),
                 TodoColumn::Priority => this.enumeration(Priority::from(todo.priority)),
@@ -262,7 +269,7 @@ impl<'a> Writer<'a> {
             TagField::Typename => this.string("Tag"),
             TagField::Todos(list) => this.todo_page(list, tag.id),
             TagField::Column(column) => match column {
-                TagColumn::Id => this.string(&global_id(NodeType::Tag, tag.id)),
+                TagColumn::Id => this.global_id(NodeType::Tag, tag.id),
                 TagColumn::Name => this.string(&tag.name),
                 TagColumn::Color => this.string(&tag.color),
                 TagColumn::CreatedAt => this.time(Some(tag.created_at)),
@@ -272,6 +279,14 @@ impl<'a> Writer<'a> {
 
     fn string(&mut self, text: &str) -> Written {
         serde_json::to_writer(&mut self.out, text).map_err(|_| GiveBack)
+    }
+
+    /// An `ID` (base64 needs no escaping).
+    fn global_id(&mut self, node_type: NodeType, id: i32) -> Written {
+        self.out.push(b'"');
+        push_global_id(&mut self.out, node_type, id);
+        self.out.push(b'"');
+        Ok(())
     }
 
     fn optional_string(&mut self, text: Option<&str>) -> Written {
