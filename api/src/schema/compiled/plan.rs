@@ -647,6 +647,10 @@ fn with_conditions(
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::expect_used,
+    reason = "in a test, a failed expectation is the failure"
+)]
 mod tests {
     use super::*;
 
