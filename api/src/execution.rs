@@ -12,6 +12,7 @@ pub mod gate;
 pub mod input_bounds;
 pub mod introspection;
 pub mod limits;
+pub mod operation;
 pub mod pace;
 pub mod plain_fields;
 pub mod prepared;

@@ -3,7 +3,7 @@
 
 use async_graphql::{
     Request, ServerError, Value, Variables,
-    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
+    parser::types::{OperationDefinition, OperationType},
 };
 use axum::{extract::Query, http::StatusCode};
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use super::{Refusal, request_error};
 use crate::{
     config::LimitsConfig,
-    execution::{documents::DOCUMENT_ID, prepared::PreparedDocuments, screen::screen},
+    execution::{documents::DOCUMENT_ID, operation, prepared::PreparedDocuments, screen::screen},
 };
 
 /// The GraphQL requests of one HTTP request, and later their results.
@@ -153,7 +153,7 @@ pub fn prepare(
     let operation_name = request.operation_name.take();
     let checked = match request.parsed_query() {
         // An operation that cannot be chosen is async-graphql's request error to report.
-        Ok(document) => operation(document, operation_name.as_deref())
+        Ok(document) => operation::selected(document, operation_name.as_deref())
             .map_or(Ok(None), |operation| {
                 check(operation, read_only, &variables)
             }),
@@ -181,23 +181,6 @@ fn check(
         ));
     }
     Ok(check_required_variables(operation, variables).err())
-}
-
-/// The operation `operation_name` selects, as async-graphql selects it.
-fn operation<'a>(
-    document: &'a ExecutableDocument,
-    operation_name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
-    match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), None) => Some(&operation.node),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| &operation.node)
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next().map(|operation| &operation.node)
-        }
-        _ => None,
-    }
 }
 
 /// GraphQL's CoerceVariableValues for non-null variables: each must be given, and not null,

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use async_graphql::{
     Name, Positioned,
     parser::types::{
-        Directive, DocumentOperations, ExecutableDocument, Field, FragmentDefinition,
-        OperationDefinition, OperationType, Selection, SelectionSet, VariableDefinition,
+        Directive, ExecutableDocument, Field, FragmentDefinition, OperationType, Selection,
+        SelectionSet, VariableDefinition,
     },
 };
 use async_graphql_value::Value;
@@ -266,7 +266,7 @@ pub enum TagColumn {
 /// Plans the operation `name` of `document` (its only one when `None`); `None` when it
 /// is not a query the compiled path can answer.
 pub fn plan(document: &ExecutableDocument, name: Option<&str>) -> Option<Plan> {
-    let operation = operation(document, name)?;
+    let operation = crate::execution::operation::selected(document, name)?;
     if operation.ty != OperationType::Query || !operation.directives.is_empty() {
         return None;
     }
@@ -289,22 +289,6 @@ pub fn plan(document: &ExecutableDocument, name: Option<&str>) -> Option<Plan> {
         slots: planner.slots,
         last_size: std::sync::atomic::AtomicUsize::new(4096),
     })
-}
-
-fn operation<'a>(
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(&operation.node),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| &operation.node)
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next().map(|operation| &operation.node)
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    }
 }
 
 /// A field of the selection set being planned, with the conditions around it.
