@@ -19,6 +19,7 @@ pub mod prepared;
 pub mod quiescence;
 pub mod recent;
 pub mod response_budget;
+pub mod root_order;
 pub mod scan;
 pub mod screen;
 pub mod turns;

@@ -21,6 +21,7 @@ use super::{
     introspection::{Corrections, unused_scalars},
     limits::QueryLimits,
     response_budget::ResponseBudget,
+    root_order::RootOrder,
 };
 
 /// The schema held to its limits; cheap to clone. Generic over the schema's roots so that
@@ -120,19 +121,23 @@ where
         (admission.cost, checked.or(admission.refusal))
     }
 
-    /// What introspection answers of an admitted `request` need correcting (see
-    /// [`Corrections`]); its document was parsed by the admission.
-    fn corrections(&self, request: &mut Request) -> Corrections {
+    /// What the answer to an admitted `request` needs correcting: introspection (see
+    /// [`Corrections`]) and the order of the root fields (see [`RootOrder`]); its document
+    /// was parsed by the admission.
+    fn corrections(&self, request: &mut Request) -> (Corrections, RootOrder) {
         let variables = std::mem::take(&mut request.variables);
         let operation_name = request.operation_name.take();
         let corrections = match request.parsed_query() {
-            Ok(document) => Corrections::plan(
-                document,
-                operation_name.as_deref(),
-                &variables,
-                &self.bounds.unused_scalars,
+            Ok(document) => (
+                Corrections::plan(
+                    document,
+                    operation_name.as_deref(),
+                    &variables,
+                    &self.bounds.unused_scalars,
+                ),
+                RootOrder::plan(document, operation_name.as_deref(), &variables),
             ),
-            Err(_) => Corrections::default(),
+            Err(_) => Default::default(),
         };
         request.variables = variables;
         request.operation_name = operation_name;
@@ -166,9 +171,10 @@ where
 
     /// Runs an admitted `request` of `cost`.
     pub async fn execute_admitted(&self, mut request: Request, cost: Option<u64>) -> Response {
-        let corrections = self.corrections(&mut request);
+        let (corrections, root_order) = self.corrections(&mut request);
         let mut response = self.schema.execute(request.data(self.budget())).await;
         corrections.apply(&mut response.data, &self.bounds.unused_scalars);
+        root_order.apply(&mut response.data);
         self.finish(response, cost)
     }
 
@@ -235,10 +241,10 @@ where
             request.data.insert(super::limits::AdmittedCost(cost));
         }
         let budget = self.budget();
-        let corrections = if refusal.is_none() {
+        let (corrections, root_order) = if refusal.is_none() {
             self.corrections(&mut request)
         } else {
-            Corrections::default()
+            Default::default()
         };
         let responses = match refusal {
             Some(refusal) => async_graphql::futures_util::stream::once(async move {
@@ -255,6 +261,7 @@ where
         responses
             .map(move |mut response| {
                 corrections.apply(&mut response.data, &bounds.unused_scalars);
+                root_order.apply(&mut response.data);
                 // Each event of a subscription is an answer of its own, built only once the
                 // previous one has been handed on.
                 budget.reset();

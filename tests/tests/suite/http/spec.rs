@@ -398,3 +398,39 @@ tests::both_backends!(batches_up_to_the_configured_size, |config| config
     .http
     .batch_max =
     3);
+
+/// The root fields of a query answer in the order the document selects them (GraphQL
+/// §6.3), every time: async-graphql resolves them concurrently and would otherwise write
+/// them as they finish. Checked on the raw body, since a parsed JSON map forgets order; the
+/// document is one the compiled path does not answer (`viewer`), so this is the generic
+/// path's order.
+async fn root_fields_answer_in_selection_order(app: TestApp) {
+    let (token, _) = app.sign_up("ordered").await;
+    let query = "{ zz: viewer { username } tags(first: 5) { nodes { name } } \
+                 ...Later aa: users(first: 5) { nodes { username } } } \
+                 fragment Later on Query { mm: todos(first: 5) { nodes { id } } }";
+    for _ in 0..20 {
+        let body = app
+            .client()
+            .post(app.url("/graphql"))
+            .bearer_auth(&token)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .expect("the server answers")
+            .text()
+            .await
+            .expect("a body");
+        let at = |key: &str| {
+            body.find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("{key} in {body}"))
+        };
+        assert!(body.starts_with("{\"data\":{\"zz\":"), "{body}");
+        assert!(
+            at("zz") < at("tags") && at("tags") < at("mm") && at("mm") < at("aa"),
+            "{body}"
+        );
+    }
+}
+
+tests::both_backends!(root_fields_answer_in_selection_order);
