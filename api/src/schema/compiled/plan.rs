@@ -352,13 +352,15 @@ impl<'a> Planner<'a> {
             return None;
         }
         for selection in &set.items {
-            match &selection.node {
+            // A fragment's selections, and the directives on the fragment where it is used.
+            let (inner, directives) = match &selection.node {
                 Selection::Field(field) => {
                     let conditions = with_conditions(around, &field.node.directives)?;
                     out.push(Occurrence {
                         field: &field.node,
                         conditions,
                     });
+                    continue;
                 }
                 Selection::InlineFragment(fragment) => {
                     let fragment = &fragment.node;
@@ -369,14 +371,7 @@ impl<'a> Planner<'a> {
                     {
                         return None;
                     }
-                    let conditions = with_conditions(around, &fragment.directives)?;
-                    self.collect(
-                        &fragment.selection_set.node,
-                        on,
-                        &conditions,
-                        depth + 1,
-                        out,
-                    )?;
+                    (&fragment.selection_set.node, &fragment.directives)
                 }
                 Selection::FragmentSpread(spread) => {
                     let spread = &spread.node;
@@ -386,16 +381,11 @@ impl<'a> Planner<'a> {
                     {
                         return None;
                     }
-                    let conditions = with_conditions(around, &spread.directives)?;
-                    self.collect(
-                        &fragment.selection_set.node,
-                        on,
-                        &conditions,
-                        depth + 1,
-                        out,
-                    )?;
+                    (&fragment.selection_set.node, &spread.directives)
                 }
-            }
+            };
+            let conditions = with_conditions(around, directives)?;
+            self.collect(inner, on, &conditions, depth + 1, out)?;
         }
         Some(())
     }
