@@ -26,7 +26,7 @@ use crate::{
     },
     service::{
         self,
-        page::{Page, PageLimits, Window},
+        page::{Page, PageArgs, PageLimits, Window},
         todo::list::{Parent, TodoListQuery},
         viewer::Viewer,
     },
@@ -123,15 +123,19 @@ impl Fetch<'_> {
         })
     }
 
-    fn window(&self, arguments: &Arguments, ordering: &str) -> Result<Window, GiveBack> {
+    /// The Relay arguments of a connection field.
+    fn page_args(&self, arguments: &Arguments) -> Result<PageArgs, GiveBack> {
         let inputs = self.inputs;
-        let args = page_args(
+        Ok(page_args(
             inputs.argument(arguments, "first").ok_or(GiveBack)?,
             inputs.argument(arguments, "after").ok_or(GiveBack)?,
             inputs.argument(arguments, "last").ok_or(GiveBack)?,
             inputs.argument(arguments, "before").ok_or(GiveBack)?,
-        );
-        Window::new(&args, self.limits, ordering).map_err(|_| GiveBack)
+        ))
+    }
+
+    fn window(&self, arguments: &Arguments, ordering: &str) -> Result<Window, GiveBack> {
+        Window::new(&self.page_args(arguments)?, self.limits, ordering).map_err(|_| GiveBack)
     }
 
     fn todo_query(&self, list: &TodoList) -> Result<TodoListQuery, GiveBack> {
@@ -141,12 +145,7 @@ impl Fetch<'_> {
         let order: Option<TodoOrder> = inputs
             .argument(&list.arguments, "orderBy")
             .ok_or(GiveBack)?;
-        let args = page_args(
-            inputs.argument(&list.arguments, "first").ok_or(GiveBack)?,
-            inputs.argument(&list.arguments, "after").ok_or(GiveBack)?,
-            inputs.argument(&list.arguments, "last").ok_or(GiveBack)?,
-            inputs.argument(&list.arguments, "before").ok_or(GiveBack)?,
-        );
+        let args = self.page_args(&list.arguments)?;
         todo_list_query(self.limits, args, filter, order, false).map_err(|_| GiveBack)
     }
 
